@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdminappConfig(AppConfig):
+    name = "adminapp"
+    verbose_name = "Staff administration"

@@ -1,0 +1,32 @@
+"""Demo data for `make run`: safe to run any number of times."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from users.models import DEFAULT_TENANT_SLUG, Tenant, User
+
+DEMO_ADMIN_EMAIL = "admin@fitcore.local"
+DEMO_ADMIN_PASSWORD = "fitcore-demo-admin"  # noqa: S105 - a published demo login, development only
+
+
+class Command(BaseCommand):
+    help = "Create the demo staff login and demo content (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production", action="store_true", help="Seed even when DEBUG is off (never on a real deployment)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError("seed_demo creates a known staff password; it runs only with DEBUG on.")
+        tenant = Tenant.objects.get(slug=DEFAULT_TENANT_SLUG)
+        admin = User.objects.filter(tenant=tenant, email__iexact=DEMO_ADMIN_EMAIL).first()
+        if admin is None:
+            User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, tenant=tenant)
+            self.stdout.write(self.style.SUCCESS("Created the demo staff user."))
+        else:
+            self.stdout.write("Demo staff user already exists (password unchanged).")
+        self.stdout.write(f"  Admin login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")

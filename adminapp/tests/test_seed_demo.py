@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from adminapp.management.commands.seed_demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.filter(email=DEMO_ADMIN_EMAIL).count() == 1
+    admin = User.objects.get(email=DEMO_ADMIN_EMAIL)
+    assert admin.is_staff and admin.is_superuser
+    assert admin.check_password(DEMO_ADMIN_PASSWORD)
+    assert f"{DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}" in capsys.readouterr().out
+
+
+def test_seed_demo_refuses_without_debug(settings) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists()
+
+
+def test_demo_admin_can_log_into_the_admin(settings, client) -> None:
+    settings.DEBUG = True
+    call_command("seed_demo")
+    response = client.post("/admin/login/", {"username": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200

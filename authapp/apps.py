@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuthappConfig(AppConfig):
+    name = "authapp"
+    verbose_name = "Authentication"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "fitcore.api"
+    label = "fitcore_api"
+    verbose_name = "FitCore API layer"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI extensions (problem responses, auth schemes).
+        from . import schema  # noqa: F401

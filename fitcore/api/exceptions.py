@@ -1,0 +1,210 @@
+"""One error shape for the whole API: RFC 9457 problem details.
+
+Every 4xx/5xx under /api/ is an ``application/problem+json`` document::
+
+    {"type": "urn:fitcore:problem:validation_error", "title": "Bad Request",
+     "status": 400, "detail": "...", "instance": "/api/v1/...", "code": "validation_error",
+     "request_id": "...", "errors": [{"field": "items[2].grams", "code": "min_value", "message": "..."}]}
+
+``code`` is the stable, machine-readable part; ``detail`` is for people and may change.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any, cast
+
+import sentry_sdk
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from .context import request_id_var
+
+logger = logging.getLogger("fitcore.errors")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:fitcore:problem:"
+
+
+class ApplicationError(Exception):
+    """A domain failure a client can act on: ``raise ApplicationError(code=..., message=..., status=409)``.
+
+    Subclasses may fix ``code`` and ``status`` as class attributes.
+    """
+
+    code = "application_error"
+    status = 400
+
+    def __init__(
+        self,
+        *,
+        message: str,
+        code: str | None = None,
+        status: int | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.errors = errors
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this endpoint accepts."
+    default_code = "payload_too_large"
+
+
+def problem_body(
+    *,
+    status_code: int,
+    code: str,
+    detail: str,
+    instance: str | None,
+    errors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{code}",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "request_id": request_id_var.get(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_json_response(
+    request: HttpRequest, *, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    """For the few places outside DRF views: URL resolver fallbacks, middleware."""
+    body = problem_body(status_code=status_code, code=code, detail=detail, instance=request.path)
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """Turn DRF's nested error structure into ``[{field, code, message}]`` with paths like ``items[2].grams``.
+
+    Object-level (non-field) errors carry the path of their object; at the top level that is ``null``.
+    """
+    if isinstance(detail, dict):
+        flat: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                child = path
+            elif isinstance(key, int):  # ListField reports item errors keyed by index
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            flat.extend(flatten_errors(value, child))
+        return flat
+    if isinstance(detail, list):
+        flat = []
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                # A ListSerializer reports one entry per item, empty for valid ones.
+                flat.extend(flatten_errors(item, f"{path}[{index}]"))
+            else:
+                flat.extend(flatten_errors(item, path))
+        return flat
+    return [{"field": path or None, "code": getattr(detail, "code", None) or "invalid", "message": str(detail)}]
+
+
+def _normalise(exc: Exception) -> Exception:
+    """Map Django and domain exceptions onto DRF's, so one code path shapes them all."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        # Never echo Http404's message: it names the model and would tell a missing
+        # object from another tenant's.
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    return exc
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    request = context.get("request")
+    instance = request.path if request is not None else None
+    exc = _normalise(exc)
+
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        body = problem_body(
+            status_code=exc.status, code=exc.code, detail=exc.message, instance=instance, errors=exc.errors
+        )
+        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+
+    # DRF's handler sets WWW-Authenticate and Retry-After and rolls the transaction back.
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return _unhandled(exc, context, instance)
+
+    exc = cast(exceptions.APIException, exc)  # DRF answers only its own exceptions
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} problems in the request; see errors."
+        body = problem_body(
+            status_code=response.status_code, code="validation_error", detail=detail, instance=instance, errors=errors
+        )
+    else:
+        detail, code = _detail_and_code(exc)
+        body = problem_body(status_code=response.status_code, code=code, detail=detail, instance=instance)
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def _detail_and_code(exc: exceptions.APIException) -> tuple[str, str]:
+    detail: Any = exc.detail
+    # Some libraries (simplejwt) raise with a dict: {"detail": ..., "code": ...}.
+    if isinstance(detail, dict):
+        message = detail.get("detail", exc.default_detail)
+        code = detail.get("code") or getattr(message, "code", None) or exc.default_code
+        return str(message), str(code)
+    first = (detail[0] if detail else exc.default_detail) if isinstance(detail, list) else detail
+    return str(first), str(getattr(first, "code", None) or exc.default_code)
+
+
+def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) -> Response:
+    """A bug: log it with the request id, report it, and tell the client nothing about it."""
+    set_rollback()
+    # We answer the 500 ourselves, so Sentry's Django integration never sees the
+    # exception: report it here (a no-op unless SENTRY_DSN initialised the SDK).
+    # Before the log line, whose own Sentry event the dedupe integration then drops.
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("request_id", request_id_var.get())
+        sentry_sdk.capture_exception(exc)
+    view = context.get("view")
+    logger.error(
+        "Unhandled exception in %s",
+        type(view).__name__ if view is not None else "view",
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    body = problem_body(
+        status_code=500,
+        code="internal_error",
+        detail="Something went wrong on our side. Quote the request_id if you contact support.",
+        instance=instance,
+    )
+    response = Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
+    # Logged above with the traceback; stop django.request logging it a second time.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

@@ -1,0 +1,86 @@
+"""OpenAPI generation: every operation documents the problem responses it can give.
+
+Views declare only their success shapes; the statuses below are derived from what
+the view is (has a body, a path id, auth, throttles), so the schema cannot forget them.
+"""
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import permissions, serializers
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True, help_text="Path of the offending input, e.g. `items[2].grams`; null for the whole body."
+    )
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `min_value`.")
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type = serializers.CharField(help_text="URI naming the problem type: `urn:fitcore:problem:<code>`.")
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="Human-readable explanation; may change, do not parse.")
+    instance = serializers.CharField(allow_null=True, help_text="The request path.")
+    code = serializers.CharField(help_text="Stable snake_case error code to branch on.")
+    request_id = serializers.CharField(allow_null=True, help_text="Also in the `X-Request-ID` header.")
+
+
+class ValidationProblemSerializer(ProblemSerializer):
+    # Declared fields are moved off the class, so this does not shadow Serializer.errors.
+    errors = ProblemFieldErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+_DESCRIPTIONS = {
+    "400": "Invalid input: `errors` lists each problem with its field path.",
+    "401": "Missing or invalid credentials.",
+    "403": "Authenticated, but not allowed to do this.",
+    "404": "No such object visible to the caller.",
+    "413": "Request body too large.",
+    "415": "Unsupported media type.",
+    "429": "Rate limit exceeded; see the `Retry-After` header.",
+    "500": "Unexpected server error; quote `request_id` to support.",
+}
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for status_code in self._error_statuses():
+            if status_code in responses:
+                continue
+            serializer = ValidationProblemSerializer if status_code == "400" else ProblemSerializer
+            component = self.resolve_serializer(serializer, "response")
+            responses[status_code] = {
+                "content": {"application/problem+json": {"schema": component.ref}},
+                "description": _DESCRIPTIONS[status_code],
+            }
+        return responses
+
+    def _error_statuses(self) -> list[str]:
+        statuses: list[str] = []
+        if self.method in _BODY_METHODS:
+            statuses += ["400", "413", "415"]
+        elif self._has_query_validation():
+            statuses.append("400")
+        if self._requires_auth():
+            statuses += ["401", "403"]
+        if "{" in self.path:  # a path parameter names an object that may not exist
+            statuses.append("404")
+        if getattr(self.view, "throttle_classes", None):
+            statuses.append("429")
+        statuses.append("500")
+        return statuses
+
+    def _requires_auth(self) -> bool:
+        perms = getattr(self.view, "permission_classes", None) or []
+        return any(p is not permissions.AllowAny for p in perms)
+
+    def _has_query_validation(self) -> bool:
+        return bool(getattr(self.view, "filterset_class", None) or getattr(self.view, "filterset_fields", None))

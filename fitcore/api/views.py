@@ -1,0 +1,64 @@
+"""Fallbacks that keep the problem+json shape for URLs and errors outside any API view."""
+
+from typing import Any, NoReturn
+
+from django.http import HttpRequest, HttpResponse
+from django.views import defaults
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
+
+
+class ApiNotFoundView(APIView):
+    """Catch-all under /api/: an unknown URL answers 404 in the problem shape, for any method."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+    schema = None  # not an endpoint
+
+    # No handler methods: every method falls through to this, so an unknown URL
+    # answers 404 rather than 405.
+    def http_method_not_allowed(self, request: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotFound("No endpoint at this URL.")
+
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotFound("No endpoint at this URL.")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _problem(request: HttpRequest, status_code: int, code: str, detail: str) -> HttpResponse:
+    from .exceptions import problem_json_response
+
+    return problem_json_response(request, status_code=status_code, code=code, detail=detail)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _problem(request, 400, "bad_request", "The request could not be understood.")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _problem(request, 403, "permission_denied", "You do not have permission to perform this action.")
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _problem(request, 404, "not_found", "Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _problem(
+            request,
+            500,
+            "internal_error",
+            "Something went wrong on our side. Quote the request_id if you contact support.",
+        )
+    return defaults.server_error(request)

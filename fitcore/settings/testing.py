@@ -1,0 +1,35 @@
+"""pytest settings: fast hashing, in-memory email, eager tasks, isolated cache keys."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Serve static files from the finders: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+# Uploaded files of a test run never land in the working tree.
+MEDIA_ROOT = env("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="fitcore-test-media-"))
+
+# Tasks run in-process in tests; the Celery end-to-end test switches to the real
+# broker and an embedded worker on its own when REDIS_URL is set.
+CELERY_TASK_ALWAYS_EAGER = True
+
+# Parallel pytest-xdist workers share one Redis: give each its own key space so
+# throttles and cached values of one worker never leak into another.
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = f"fitcore-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+# Throttles are exercised by their own tests with explicit low rates.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min"}
+
+LOG_LEVEL = "WARNING"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["fitcore.access"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,49 @@
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+# Any absolute URL in a script or stylesheet tag would mean the docs need the internet.
+_EXTERNAL_ASSET = re.compile(r"""(src|href)=["']?(https?:)?//""", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_are_served_offline(api_client: APIClient, path: str) -> None:
+    response = api_client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert not _EXTERNAL_ASSET.search(html), _EXTERNAL_ASSET.search(html)
+
+
+def test_sidecar_assets_are_served(api_client: APIClient) -> None:
+    html = api_client.get("/api/docs/").content.decode()
+    asset = re.search(r'src="(/static/drf_spectacular_sidecar/[^"]+\.js)"', html)
+    assert asset, "no sidecar script in the Swagger UI page"
+    response = api_client.get(asset.group(1))
+    assert response.status_code == 200
+
+
+@pytest.mark.urls("fitcore.api.tests.urls")  # includes an endpoint with a request body
+def test_schema_declares_both_security_schemes_and_the_problem_shape(api_client: APIClient) -> None:
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["jwtAuth"]["scheme"] == "bearer"
+    assert schemes["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": schemes["apiKeyAuth"]["description"],
+    }
+    problem = schema["components"]["schemas"]["Problem"]["properties"]
+    assert {"type", "title", "status", "detail", "instance", "code", "request_id"} <= problem.keys()
+    errors = schema["components"]["schemas"]["ValidationProblem"]["properties"]["errors"]
+    assert errors["items"]["$ref"].endswith("/ProblemFieldError")
+
+
+def test_admin_login_is_the_jazzmin_page(api_client: APIClient) -> None:
+    response = api_client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "jazzmin" in response.content.decode().lower()

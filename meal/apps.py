@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MealConfig(AppConfig):
+    name = "meal"
+    verbose_name = "Nutrition"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotificationConfig(AppConfig):
+    name = "notification"
+    verbose_name = "Notifications"

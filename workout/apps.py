@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkoutConfig(AppConfig):
+    name = "workout"
+    verbose_name = "Workouts"
