@@ -10,6 +10,7 @@ from fitcore.api.views import ApiNotFoundView
 api_v1 = [
     path("auth/", include("authapp.urls")),
     path("users/", include("users.urls")),
+    path("tenant/", include("authapp.tenant_urls")),
     path("nutrition/", include("meal.urls")),
     path("workouts/", include("workout.urls")),
     path("health/", include("health.urls")),

@@ -1,4 +1,13 @@
+"""Abstract models every app builds on. No DRF imports here: models load before the API layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from users.models import Tenant
 
 
 class BaseModel(models.Model):
@@ -6,6 +15,99 @@ class BaseModel(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was queried without saying whose rows; a bug, never a user error."""
+
+
+class TenantQuerySet(models.QuerySet[_M], Generic[_M]):
+    """Fails closed: evaluating it without ``for_tenant()`` raises ``TenantScopeError``."""
+
+    _tenant_scoped = False
+
+    def for_tenant(self, tenant: Tenant | int) -> TenantQuerySet[_M]:
+        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+        if tenant_id is None:
+            raise TenantScopeError("for_tenant() needs a saved tenant")
+        qs = self.filter(tenant_id=tenant_id)
+        qs._tenant_scoped = True
+        return qs
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._tenant_scoped = self._tenant_scoped
+        return clone
+
+    def _require_scope(self) -> None:
+        if not self._tenant_scoped and not self.query.is_empty():
+            raise TenantScopeError(
+                f"{self.model.__name__}.objects was queried without for_tenant(); "
+                f"use for_tenant(), or {self.model.__name__}.unscoped where crossing tenants is intended."
+            )
+
+    # Every way a queryset reaches the database goes through one of these.
+    def _fetch_all(self) -> None:
+        self._require_scope()
+        super()._fetch_all()
+
+    def iterator(self, *args: Any, **kwargs: Any) -> Any:
+        self._require_scope()
+        return super().iterator(*args, **kwargs)
+
+    def count(self) -> int:
+        self._require_scope()
+        return super().count()
+
+    def exists(self) -> bool:
+        self._require_scope()
+        return super().exists()
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._require_scope()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._require_scope()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._require_scope()
+        return super().delete()
+
+    def in_bulk(self, *args: Any, **kwargs: Any) -> Any:
+        self._require_scope()
+        return super().in_bulk(*args, **kwargs)
+
+
+class TenantManager(models.Manager[_M], Generic[_M]):
+    def get_queryset(self) -> TenantQuerySet[_M]:
+        return TenantQuerySet(self.model, using=self._db)
+
+    def for_tenant(self, tenant: Tenant | int) -> TenantQuerySet[_M]:
+        return self.get_queryset().for_tenant(tenant)
+
+
+class TenantOwned(BaseModel):
+    """Base of every tenant-owned table: an indexed, non-null ``tenant``.
+
+    Keep ``tenant`` in every unique constraint of a subclass, so the schema can be
+    distributed by tenant later (architecture.md, "Scaling past one machine").
+    """
+
+    # PROTECT: a tenant's data is removed on purpose (offboarding), never by a stray delete.
+    tenant = models.ForeignKey("users.Tenant", on_delete=models.PROTECT, related_name="+", db_index=True)
+
+    # Declared first, so it is the default manager: admin, migrations, related-object
+    # access (already scoped by its parent row) and uniqueness validation use it.
+    unscoped = models.Manager()
+    objects: ClassVar[TenantManager[Any]] = TenantManager()
 
     class Meta:
         abstract = True

@@ -32,7 +32,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
+    "django.contrib.sites",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "dj_rest_auth",
+    "dj_rest_auth.registration",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.apple",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last, as django-axes requires: it turns a lockout into a response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fitcore.urls"
@@ -135,7 +148,11 @@ CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["authapp.backends.TenantEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user+IP is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "authapp.backends.TenantEmailBackend",
+]
 SILENCED_SYSTEM_CHECKS = [
     # USERNAME_FIELD (email) is unique per tenant, not globally: TenantEmailBackend
     # resolves it together with the tenant, and a DB constraint enforces it.
@@ -153,6 +170,65 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+SITE_ID = 1
+
+# --- Accounts: allauth (accounts, social), dj-rest-auth + simplejwt (tokens) ---
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = False  # unique per tenant, enforced by a constraint on users.User
+# "mandatory": login refused until the address is confirmed; "optional": a link is sent; "none".
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_ADAPTER = "authapp.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "authapp.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Where links in emails send people: the app's (or web client's) screens, which call the API.
+FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="FitCore <no-reply@fitcore.invalid>")
+
+# Client ids that id_tokens must be issued for (the "aud" claim); comma-separated,
+# since iOS, Android and web apps each have their own.
+GOOGLE_CLIENT_IDS: list[str] = env.list("GOOGLE_CLIENT_IDS", default=[])
+APPLE_CLIENT_IDS: list[str] = env.list("APPLE_CLIENT_IDS", default=[])
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "google": {"APPS": [{"client_id": cid, "secret": ""} for cid in GOOGLE_CLIENT_IDS]},
+    "apple": {
+        "APPS": [{"client_id": cid, "secret": "", "key": env("APPLE_KEY_ID", default="")} for cid in APPLE_CLIENT_IDS]
+    },
+}
+
+REST_AUTH = {
+    "USE_JWT": True,
+    "TOKEN_MODEL": None,  # JWT only; no DRF authtoken table
+    "JWT_AUTH_HTTPONLY": False,  # the refresh token is returned in the body; the cookie is opt-in
+    "JWT_AUTH_COOKIE": None,
+    "JWT_AUTH_REFRESH_COOKIE": env("JWT_REFRESH_COOKIE", default="fitcore-refresh"),
+    "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/v1/auth/",
+    "JWT_AUTH_SECURE": env.bool("JWT_COOKIE_SECURE", default=not DEBUG),
+    "JWT_AUTH_SAMESITE": "Lax",
+    "JWT_TOKEN_CLAIMS_SERIALIZER": "authapp.tokens.TenantTokenObtainSerializer",
+    "SESSION_LOGIN": False,
+    "REGISTER_SERIALIZER": "authapp.serializers.RegisterSerializer",
+    "LOGIN_SERIALIZER": "authapp.serializers.LoginSerializer",
+    "USER_DETAILS_SERIALIZER": "users.serializers.UserSerializer",
+    "PASSWORD_RESET_SERIALIZER": "authapp.serializers.PasswordResetSerializer",
+    "PASSWORD_RESET_CONFIRM_SERIALIZER": "authapp.serializers.PasswordResetConfirmSerializer",
+    "OLD_PASSWORD_FIELD_ENABLED": True,
+    "LOGOUT_ON_PASSWORD_CHANGE": False,
+}
+
+# --- Brute-force protection (django-axes) ---------------------------------
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "authapp.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "authapp.lockout.client_ip"
+AXES_VERBOSE = False
 
 # --- I18N, static, media --------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -191,11 +267,13 @@ CORS_ALLOW_HEADERS = (
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 # --- Django REST framework ------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "authapp.authentication.TenantJWTAuthentication",
+        "authapp.authentication.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Authenticated, and API keys only where a view names its scope area: new endpoints fail closed.
+    "DEFAULT_PERMISSION_CLASSES": ["fitcore.api.permissions.ScopedAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -210,12 +288,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "fitcore.api.throttling.UserRateThrottle",
+        "fitcore.api.throttling.ApiKeyRateThrottle",
         "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_RATE_ANON", default="60/min"),
         "user": env("THROTTLE_RATE_USER", default="600/min"),
+        "auth": env("THROTTLE_RATE_AUTH", default="10/min"),
+        "password_reset": env("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),
+        "api_key": env("THROTTLE_RATE_API_KEY", default="3000/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "fitcore.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "fitcore.api.exceptions.problem_exception_handler",
@@ -228,6 +310,13 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a hash of the password hash: changing the password signs out every device.
+    "CHECK_REVOKE_TOKEN": True,  # a write per login is fine; per refresh is not
+    "TOKEN_OBTAIN_SERIALIZER": "authapp.tokens.TenantTokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "authapp.tokens.TenantTokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {

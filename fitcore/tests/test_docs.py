@@ -43,6 +43,7 @@ def test_schema_declares_both_security_schemes_and_the_problem_shape(api_client:
     assert errors["items"]["$ref"].endswith("/ProblemFieldError")
 
 
+@pytest.mark.django_db
 def test_admin_login_is_the_jazzmin_page(api_client: APIClient) -> None:
     response = api_client.get("/admin/login/")
     assert response.status_code == 200

@@ -1,0 +1,108 @@
+"""Who is calling: a user's JWT or a partner's API key. Both set the tenant the request acts for."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from . import keys
+from .models import ApiKey
+from .principals import ApiKeyPrincipal
+
+User = get_user_model()
+
+TENANT_CLAIM = "tenant_id"
+# last_used_at is informational: one write a minute per key, never one per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TenantSuspended(exceptions.PermissionDenied):
+    default_detail = "This tenant is suspended. Contact FitCore support."
+    default_code = "tenant_suspended"
+
+
+def _bind_tenant(request: Request, tenant: Any) -> None:
+    # On the Django request too, so the access log and middleware can see it.
+    request._request.tenant = tenant  # type: ignore[attr-defined]
+
+
+class TenantJWTAuthentication(JWTAuthentication):
+    """simplejwt, plus: the token's tenant must be the user's, and that tenant must be active."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            _bind_tenant(request, getattr(result[0], "tenant", None))
+        return result
+
+    def get_user(self, validated_token: Token) -> Any:
+        try:
+            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise exceptions.AuthenticationFailed("Token has no user.", code="token_not_valid") from None
+        user = User._default_manager.select_related("tenant").filter(pk=user_id).first()
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")
+        if validated_token.get(TENANT_CLAIM) != user.tenant_id:
+            raise exceptions.AuthenticationFailed("Token was not issued for this tenant.", code="token_tenant_mismatch")
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise exceptions.AuthenticationFailed(
+                "The password changed since this token was issued.", code="password_changed"
+            )
+        if not user.tenant.is_active:
+            raise TenantSuspended()
+        return user
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """``X-API-Key: fc_live_…`` → ``request.user`` = ApiKeyPrincipal, ``request.auth`` = the ApiKey."""
+
+    header = "HTTP_X_API_KEY"
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
+        raw = request.META.get(self.header)
+        if raw is None:
+            return None
+        try:
+            prefix = keys.parse(raw.strip())
+        except keys.KeyFormatError as exc:
+            raise exceptions.AuthenticationFailed(str(exc), code="api_key_malformed") from None
+        digest = keys.hash_key(raw.strip())
+        # Unscoped on purpose: the key is what tells us the tenant.
+        candidates = ApiKey.unscoped.select_related("tenant").filter(prefix=prefix)
+        api_key = next((c for c in candidates if keys.constant_time_equal(c.key_hash, digest)), None)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key.", code="api_key_invalid")
+        if api_key.is_revoked:
+            raise exceptions.AuthenticationFailed("This API key was revoked.", code="api_key_revoked")
+        if api_key.is_expired:
+            raise exceptions.AuthenticationFailed("This API key has expired.", code="api_key_expired")
+        if not api_key.tenant.is_active:
+            raise TenantSuspended()
+        self._touch(api_key)
+        _bind_tenant(request, api_key.tenant)
+        return ApiKeyPrincipal(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'ApiKey header="X-API-Key"'
+
+    @staticmethod
+    def _touch(api_key: ApiKey) -> None:
+        now = timezone.now()
+        if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_RESOLUTION:
+            return
+        # Conditional, so concurrent workers write at most once per minute between them.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ApiKey.unscoped.filter(stale, pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now

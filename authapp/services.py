@@ -1,0 +1,90 @@
+"""API key lifecycle: create (secret returned once), revoke, rotate."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fitcore.api.exceptions import ApplicationError
+from fitcore.api.scopes import ALL_SCOPES, is_valid
+from users.models import Tenant
+
+from . import keys
+from .models import ApiKey
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    secret: str  # the only copy; never stored, never logged
+
+
+def _clean_scopes(scopes: list[str] | None) -> list[str]:
+    if scopes is None:
+        return list(ALL_SCOPES)  # like a Stripe secret key; restricted keys are the option
+    unknown = sorted({s for s in scopes if not is_valid(s)})
+    if unknown:
+        raise ApplicationError(
+            code="invalid_scope",
+            message=f"Unknown scope(s): {', '.join(unknown)}.",
+            status=400,
+            errors=[{"field": "scopes", "code": "invalid_scope", "message": f"Unknown scope {s!r}."} for s in unknown],
+        )
+    if not scopes:
+        raise ApplicationError(code="invalid_scope", message="A key needs at least one scope.", status=400)
+    return sorted(set(scopes))
+
+
+def api_key_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    scopes: list[str] | None = None,
+    created_by: Any = None,
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    clean = _clean_scopes(scopes)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(code="invalid_expiry", message="expires_at must be in the future.", status=400)
+    for _ in range(3):  # an 8-character prefix collision is astronomically rare; retry anyway
+        new = keys.generate()
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.unscoped.create(
+                    tenant=tenant,
+                    name=name,
+                    prefix=new.prefix,
+                    key_hash=new.key_hash,
+                    scopes=clean,
+                    created_by=created_by if getattr(created_by, "pk", None) else None,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            continue
+        return IssuedKey(api_key=api_key, secret=new.key)
+    raise RuntimeError("could not generate a unique API key prefix")
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Takes effect on the next request: authentication reads the row every time."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at", "updated_at"])
+    return api_key
+
+
+def api_key_rotate(*, api_key: ApiKey, grace: timedelta = timedelta(hours=24), created_by: Any = None) -> IssuedKey:
+    """A new key with the same name and scopes; the old one keeps working for ``grace``."""
+    if not api_key.is_usable:
+        raise ApplicationError(code="api_key_not_usable", message="Only a live key can be rotated.", status=409)
+    with transaction.atomic():
+        issued = api_key_create(
+            tenant=api_key.tenant, name=api_key.name, scopes=list(api_key.scopes), created_by=created_by
+        )
+        expiry = timezone.now() + grace
+        if api_key.expires_at is None or api_key.expires_at > expiry:
+            api_key.expires_at = expiry
+            api_key.save(update_fields=["expires_at", "updated_at"])
+    return issued

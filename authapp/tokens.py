@@ -1,0 +1,77 @@
+"""JWT pairs that carry the user's tenant, and refresh rotation that a race cannot double-spend."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from .authentication import TENANT_CLAIM, TenantSuspended
+
+User = get_user_model()
+
+
+class TenantTokenObtainSerializer(TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user: Any) -> RefreshToken:
+        token = super().get_token(user)
+        token[TENANT_CLAIM] = user.tenant_id  # copied into every access token minted from it
+        return token  # type: ignore[return-value]
+
+
+def issue_token_pair(user: Any) -> dict[str, str]:
+    """The one place tokens are minted (login, social sign-in, partner-minted user tokens)."""
+    refresh = TenantTokenObtainSerializer.get_token(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class TenantTokenRefreshSerializer(serializers.Serializer):
+    """Rotate a refresh token: the old one is blacklisted, a new pair is returned.
+
+    The outstanding-token row is locked while we check and blacklist it, so of several
+    concurrent refreshes with the same token exactly one succeeds.
+    """
+
+    refresh = serializers.CharField(required=False, help_text="Omit to use the refresh cookie.")
+    access = serializers.CharField(read_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        raw = attrs.get("refresh") or self.context.get("refresh_cookie")
+        if not raw:
+            raise exceptions.ValidationError({"refresh": ["This field is required."]}, code="required")
+        try:
+            refresh = RefreshToken(raw, verify=True)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from None
+        with transaction.atomic():
+            outstanding = (
+                OutstandingToken.objects.select_for_update().filter(jti=refresh[jwt_settings.JTI_CLAIM]).first()
+            )
+            if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+                raise InvalidToken("Token is blacklisted")
+            user = self._user_for(refresh)
+            BlacklistedToken.objects.create(token=outstanding)
+        return issue_token_pair(user)
+
+    @staticmethod
+    def _user_for(refresh: RefreshToken) -> Any:
+        user = User._default_manager.select_related("tenant").filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("No active account for this token.", code="no_active_account")
+        if refresh.get(TENANT_CLAIM) != user.tenant_id:
+            raise exceptions.AuthenticationFailed("Token was not issued for this tenant.", code="token_tenant_mismatch")
+        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            raise exceptions.AuthenticationFailed(
+                "The password changed since this token was issued.", code="password_changed"
+            )
+        if not user.tenant.is_active:
+            raise TenantSuspended()
+        return user

@@ -1,0 +1,35 @@
+"""API key scopes: ``<area>:read`` / ``<area>:write``; ``<area>:*`` and ``*`` grant more.
+
+A write scope includes reading the same area.
+"""
+
+AREAS = {
+    "users": "the tenant's end users and their profiles",
+    "nutrition": "foods, meals, diary and meal plans",
+    "workouts": "workouts, sessions and progress",
+    "health": "health data and imports",
+    "payments": "subscriptions and transactions",
+    "notifications": "notifications and devices",
+}
+
+SCOPES: dict[str, str] = {
+    f"{area}:{access}": f"{'Read' if access == 'read' else 'Create, change and delete'} {what}"
+    for area, what in AREAS.items()
+    for access in ("read", "write")
+}
+ALL_SCOPES = sorted(SCOPES)
+WILDCARDS = {"*", *(f"{area}:*" for area in AREAS)}
+
+
+def is_valid(scope: str) -> bool:
+    return scope in SCOPES or scope in WILDCARDS
+
+
+def grants(held: frozenset[str] | set[str], required: str) -> bool:
+    """Does a key holding ``held`` satisfy ``required`` (e.g. ``nutrition:read``)?"""
+    if "*" in held or required in held:
+        return True
+    area, _, access = required.partition(":")
+    if f"{area}:*" in held:
+        return True
+    return access == "read" and f"{area}:write" in held

@@ -1,0 +1,173 @@
+"""Tenant isolation, the product's first promise.
+
+Three walls, each enough on its own for the common case:
+
+1. ``TenantOwned.objects`` fails closed: a queryset that was never given a tenant
+   raises when evaluated instead of returning every tenant's rows. The unscoped
+   manager is called ``unscoped`` so every use of it is easy to find in review.
+2. ``TenantScopedViewSet`` builds every queryset from the authenticated principal;
+   subclasses narrow it through ``scope_queryset`` and cannot replace it.
+3. ``ScopedRelatedField`` resolves foreign keys in payloads inside the caller's
+   scope, so another tenant's id is "does not exist", like a missing one.
+
+The isolation sweep test (fitcore/tests/test_isolation_sweep.py) checks all of it
+route by route.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+
+from .models import TenantManager, TenantOwned, TenantQuerySet, TenantScopeError
+from .principals import acts_for_tenant, is_api_key, principal_tenant
+
+__all__ = [
+    "ScopedRelatedField",
+    "TenantManager",
+    "TenantOwned",
+    "TenantQuerySet",
+    "TenantScopeError",
+    "TenantScopedViewSet",
+    "TenantUserField",
+    "acts_for_tenant",
+    "is_api_key",
+    "principal_tenant",
+    "tenant_queryset",
+]
+
+_M = TypeVar("_M", bound=models.Model)
+
+if TYPE_CHECKING:
+    from users.models import Tenant
+
+# --- views ------------------------------------------------------------------------
+
+
+class TenantScopedViewSet(viewsets.GenericViewSet):
+    """The only way views reach tenant-owned rows.
+
+    ``model`` names the table. ``owner_field`` names the FK to the end user who owns
+    a row (``"user"``); set it to ``None`` for tenant-level resources (API keys).
+
+    - A user's JWT sees the rows it owns (``owner_field=request.user``) in its tenant.
+    - An API key, or a tenant admin, sees every row of its tenant, optionally narrowed by ``?user=<id>``.
+
+    Subclasses narrow with ``scope_queryset(qs)``; overriding ``get_queryset`` or
+    ``get_object`` is refused when the class is created. A ``perform_create`` that
+    calls a service passes it ``**self.scoped_save_kwargs()``.
+    """
+
+    model: ClassVar[type[models.Model]]
+    owner_field: ClassVar[str | None] = "user"
+    _guarded = ("get_queryset", "get_object")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls._guarded:
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(); narrow the queryset in scope_queryset() instead, "
+                    "so tenant scoping cannot be bypassed."
+                )
+
+    def scope_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        """Hook: filter, annotate and select_related here. The tenant filter is already applied."""
+        return queryset
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no principal
+            return self.model._default_manager.none()
+        request = self.request
+        queryset = tenant_queryset(self.model, principal_tenant(request))
+        if self.owner_field is not None:
+            if acts_for_tenant(request):
+                user_id = request.query_params.get("user")
+                if user_id is not None:
+                    if not user_id.isdigit():
+                        raise ValidationError({"user": ["A user id is a whole number."]})
+                    queryset = queryset.filter(**{f"{self.owner_field}_id": int(user_id)})
+            else:
+                queryset = queryset.filter(**{self.owner_field: request.user})
+        return self.scope_queryset(queryset)
+
+    def get_object(self) -> Any:
+        queryset = self.filter_queryset(self.get_queryset())
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs[lookup_url_kwarg]
+        try:
+            obj = queryset.get(**{self.lookup_field: value})
+        except (ObjectDoesNotExist, ValueError, TypeError):
+            # Same answer for "missing" and "another tenant's": existence never leaks.
+            raise NotFound() from None
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def scoped_save_kwargs(self) -> dict[str, Any]:
+        """``tenant`` and the owner come from the principal, never from the body.
+
+        A tenant-wide caller (API key, tenant admin) names the owner in the payload
+        through a ``TenantUserField``, which only accepts users of its tenant.
+        """
+        kwargs: dict[str, Any] = {"tenant": principal_tenant(self.request)}
+        if self.owner_field is not None and not acts_for_tenant(self.request):
+            kwargs[self.owner_field] = self.request.user
+        return kwargs
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        serializer.save(**self.scoped_save_kwargs())
+
+
+def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:
+    """Rows of ``model`` belonging to ``tenant``, for tenant-owned tables and for ``User``."""
+    manager = model._default_manager
+    objects = getattr(model, "objects", manager)
+    if hasattr(objects, "for_tenant"):
+        return objects.for_tenant(tenant)
+    return manager.filter(tenant=tenant)
+
+
+# --- serializer fields -------------------------------------------------------------
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key in a payload, resolved only inside the caller's scope.
+
+    ``ScopedRelatedField(model=MealPlan)`` accepts ids of the caller's tenant (and,
+    with ``owner_field``, of the end user the row is being written for). Another
+    tenant's id fails exactly like a missing one.
+    """
+
+    def __init__(self, *, model: type[models.Model], owner_field: str | None = None, **kwargs: Any) -> None:
+        self.scoped_model = model
+        self.scoped_owner_field = owner_field
+        kwargs.setdefault("queryset", model._default_manager.none())  # replaced per request
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_authenticated", False):
+            return self.scoped_model._default_manager.none()
+        queryset = tenant_queryset(self.scoped_model, principal_tenant(request))
+        if self.scoped_owner_field is not None and not acts_for_tenant(request):
+            queryset = queryset.filter(**{self.scoped_owner_field: request.user})
+        return queryset
+
+
+class TenantUserField(ScopedRelatedField):
+    """Names an end user of the caller's tenant (an API key writing on a user's behalf)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from django.contrib.auth import get_user_model
+
+        super().__init__(model=get_user_model(), **kwargs)
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_authenticated", False):
+            return self.scoped_model._default_manager.none()
+        return self.scoped_model._default_manager.filter(tenant=principal_tenant(request), is_active=True)
