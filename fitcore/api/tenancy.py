@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
 from .models import TenantManager, TenantOwned, TenantQuerySet, TenantScopeError
@@ -74,6 +74,10 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
                     f"{cls.__name__} overrides {name}(); narrow the queryset in scope_queryset() instead, "
                     "so tenant scoping cannot be bypassed."
                 )
+        # CreateModelMixin listed before this class would shadow our perform_create with
+        # a bare serializer.save(): put the scoped one back.
+        if cls.perform_create is mixins.CreateModelMixin.perform_create:
+            cls.perform_create = TenantScopedViewSet.perform_create  # type: ignore[method-assign]
 
     def scope_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """Hook: filter, annotate and select_related here. The tenant filter is already applied."""
@@ -119,7 +123,11 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         return kwargs
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        serializer.save(**self.scoped_save_kwargs())
+        kwargs = self.scoped_save_kwargs()
+        owner = self.owner_field
+        if owner is not None and owner not in kwargs and serializer.validated_data.get(owner) is None:
+            raise ValidationError({owner: ["Name the user this belongs to."]}, code="required")
+        serializer.save(**kwargs)
 
 
 def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:

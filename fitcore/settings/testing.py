@@ -7,6 +7,8 @@ from .base import *  # noqa: F403
 from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env
 
 DEBUG = False
+# A user-owned table that exists only in tests, to exercise the tenancy layer with.
+INSTALLED_APPS = [*INSTALLED_APPS, "fitcore.api.tests.scopeapp"]  # noqa: F405
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
