@@ -1,0 +1,37 @@
+"""Rate limits are per principal: each API key and each user has its own budget."""
+
+import pytest
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from conftest import api_key_client_for, jwt_client_for
+from users.tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("fitcore.api.tests.scopeapp.urls")]
+
+NOTES = "/api/v1/scopeapp/notes/"
+
+
+@pytest.fixture
+def tight_rates(monkeypatch):
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "api_key": "2/min", "user": "2/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+
+def test_each_api_key_has_its_own_budget(tenant, tight_rates) -> None:
+    first, second = api_key_client_for(tenant), api_key_client_for(tenant)
+    assert [first.get(NOTES).status_code for _ in range(2)] == [200, 200]
+    limited = first.get(NOTES)
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "throttled"
+    assert int(limited["Retry-After"]) > 0
+    # Same tenant, same IP, another key: unaffected.
+    assert second.get(NOTES).status_code == 200
+
+
+def test_users_are_limited_by_id_not_by_ip(tenant, tight_rates) -> None:
+    alice, bob = jwt_client_for(UserFactory(tenant=tenant)), jwt_client_for(UserFactory(tenant=tenant))
+    for _ in range(2):
+        assert alice.get(NOTES).status_code == 200
+    assert alice.get(NOTES).status_code == 429
+    assert bob.get(NOTES).status_code == 200
