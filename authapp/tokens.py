@@ -51,7 +51,12 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
             raise InvalidToken(str(exc)) from None
         with transaction.atomic():
             outstanding = (
-                OutstandingToken.objects.select_for_update().filter(jti=refresh[jwt_settings.JTI_CLAIM]).first()
+                OutstandingToken.objects.select_for_update()
+                .filter(jti=refresh[jwt_settings.JTI_CLAIM])
+                # The model orders by its nullable user FK; that outer join makes
+                # PostgreSQL refuse FOR UPDATE. Lock the token row alone.
+                .order_by()
+                .first()
             )
             if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
                 raise InvalidToken("Token is blacklisted")

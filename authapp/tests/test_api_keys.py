@@ -148,7 +148,8 @@ def test_last_used_is_written_at_most_once_a_minute(tenant, key_client) -> None:
 
     ApiKey.unscoped.filter(pk=issued.api_key.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
     client.get(NOTES)
-    assert ApiKey.unscoped.get(pk=issued.api_key.pk).last_used_at > first_use
+    refreshed = ApiKey.unscoped.get(pk=issued.api_key.pk).last_used_at
+    assert refreshed is not None and refreshed > first_use
 
 
 def test_the_secret_is_never_stored(tenant) -> None:
@@ -229,7 +230,9 @@ def test_rotation_issues_a_new_key_and_expires_the_old_one(admin_client_jwt, ten
     new_secret = response.json()["key"]
     assert response.json()["scopes"] == ["users:read"]
     old.api_key.refresh_from_db()
-    assert timezone.now() < old.api_key.expires_at <= timezone.now() + timedelta(hours=24)
+    expires_at = old.api_key.expires_at
+    assert expires_at is not None
+    assert timezone.now() < expires_at <= timezone.now() + timedelta(hours=24)
     # Both work during the grace period.
     assert key_client(new_secret).get(NOTES).status_code == 200
     assert key_client(old.secret).get(NOTES).status_code == 200

@@ -193,13 +193,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="FitCore <no-reply@fitcor
 # since iOS, Android and web apps each have their own.
 GOOGLE_CLIENT_IDS: list[str] = env.list("GOOGLE_CLIENT_IDS", default=[])
 APPLE_CLIENT_IDS: list[str] = env.list("APPLE_CLIENT_IDS", default=[])
-SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
-    "google": {"APPS": [{"client_id": cid, "secret": ""} for cid in GOOGLE_CLIENT_IDS]},
-    "apple": {
-        "APPS": [{"client_id": cid, "secret": "", "key": env("APPLE_KEY_ID", default="")} for cid in APPLE_CLIENT_IDS]
-    },
-}
-
+# How long Google's/Apple's signing keys (JWKS) stay cached; an unknown key id refetches early.
+SOCIAL_JWKS_CACHE_SECONDS = 3600
 REST_AUTH = {
     "USE_JWT": True,
     "TOKEN_MODEL": None,  # JWT only; no DRF authtoken table
@@ -228,6 +223,11 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "authapp.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "authapp.lockout.client_ip"
+# Case-folds the email, so "Alice@x" and "alice@x" share one failure counter.
+AXES_USERNAME_CALLABLE = "authapp.lockout.client_username"
+# Axes' success log keys rows by a Django session, which it would create (a row and a
+# cookie) on every JWT login; failures are still recorded and drive the lockout.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
 # --- I18N, static, media --------------------------------------------------

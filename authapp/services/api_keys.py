@@ -11,8 +11,8 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.scopes import ALL_SCOPES, is_valid
 from users.models import Tenant
 
-from . import keys
-from .models import ApiKey
+from .. import keys
+from ..models import ApiKey
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,104 @@
+"""Email verification: the emailed link's key, and asking for a new link."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from rest_framework.test import APIClient
+
+from users.models import Tenant, User
+
+from .test_auth_support import (
+    EMAIL_RESEND,
+    EMAIL_VERIFY,
+    REGISTER,
+    STRONG_PASSWORD,
+    assert_problem,
+    field_errors,
+    link_in_last_email,
+    login,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_mandatory_verification_end_to_end(
+    api_client: APIClient, tenant: Tenant, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    with django_capture_on_commit_callbacks(execute=True):
+        registered = api_client.post(
+            REGISTER, {"email": "verify.me@example.com", "password": STRONG_PASSWORD}, HTTP_X_TENANT="acme"
+        )
+    assert registered.status_code == 201
+    assert_problem(
+        login(api_client, "verify.me@example.com", STRONG_PASSWORD, tenant="acme"), 403, "email_not_verified"
+    )
+
+    key = link_in_last_email("verify.me@example.com", "verify-email")["key"]
+    verified = api_client.post(EMAIL_VERIFY, {"key": key})
+
+    assert verified.status_code == 200, verified.content
+    address = EmailAddress.objects.get(email="verify.me@example.com")
+    assert address.verified
+    assert address.primary
+    signed_in = login(api_client, "verify.me@example.com", STRONG_PASSWORD, tenant="acme")
+    assert signed_in.status_code == 200, signed_in.content
+    # A used link is refused.
+    assert field_errors(api_client.post(EMAIL_VERIFY, {"key": key})) == {("key", "invalid_key")}
+
+
+def test_verify_rejects_a_forged_key(api_client: APIClient) -> None:
+    assert field_errors(api_client.post(EMAIL_VERIFY, {"key": "MQ:forged:signature"})) == {("key", "invalid_key")}
+    assert field_errors(api_client.post(EMAIL_VERIFY, {})) == {("key", "required")}
+
+
+def unverified_user(tenant: Tenant, email: str = "pending@example.com", *, verified: bool = False) -> User:
+    user = make_user(tenant=tenant, email=email)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+def resend(client: APIClient, email: str, capture, tenant: str = "acme"):
+    with capture(execute=True):
+        return client.post(EMAIL_RESEND, {"email": email}, HTTP_X_TENANT=tenant)
+
+
+def test_resend_emails_a_new_working_link(
+    api_client: APIClient, tenant: Tenant, django_capture_on_commit_callbacks
+) -> None:
+    user = unverified_user(tenant)
+
+    response = resend(api_client, "PENDING@example.com", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 200
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    key = link_in_last_email(user.email, "verify-email")["key"]
+    assert api_client.post(EMAIL_VERIFY, {"key": key}).status_code == 200
+    assert EmailAddress.objects.get(user=user).verified
+
+
+def test_resend_answers_the_same_and_sends_nothing_otherwise(
+    api_client: APIClient, tenant: Tenant, other_tenant: Tenant, django_capture_on_commit_callbacks
+) -> None:
+    unverified_user(tenant, "pending@example.com")
+    unverified_user(tenant, "done@example.com", verified=True)
+    baseline = resend(api_client, "pending@example.com", django_capture_on_commit_callbacks).json()
+    mail.outbox.clear()
+
+    for email, header in [
+        ("done@example.com", "acme"),  # already confirmed
+        ("nobody@example.com", "acme"),  # no such account
+        ("pending@example.com", "globex"),  # another tenant's address
+    ]:
+        response = resend(api_client, email, django_capture_on_commit_callbacks, tenant=header)
+        assert response.status_code == 200
+        assert response.json() == baseline
+
+    assert mail.outbox == []
+
+
+def test_resend_for_unknown_tenant_is_404(api_client: APIClient, django_capture_on_commit_callbacks) -> None:
+    assert_problem(
+        resend(api_client, "a@b.example", django_capture_on_commit_callbacks, "nope"), 404, "tenant_not_found"
+    )
