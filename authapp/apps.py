@@ -9,8 +9,14 @@ class AuthappConfig(AppConfig):
     verbose_name = "Authentication"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the OpenAPI security schemes
+        from users.registry import register_export_section, register_token_issuer
 
+        from . import schema  # noqa: F401 - registers the OpenAPI security schemes
+        from .exports import sign_in_export
+        from .tokens import issue_token_pair
+
+        register_token_issuer(issue_token_pair)
+        register_export_section("sign_in", sign_in_export)
         _narrow_allauth_unique_email_check()
 
 

@@ -1,5 +1,6 @@
 """JWT pairs that carry the user's tenant, and refresh rotation that a race cannot double-spend."""
 
+import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,9 +26,18 @@ class TenantTokenObtainSerializer(TokenObtainPairSerializer):
         return token  # type: ignore[return-value]
 
 
-def issue_token_pair(user: Any) -> dict[str, str]:
-    """The one place tokens are minted (login, social sign-in, partner-minted user tokens)."""
+AUTH_TIME_CLAIM = "auth_time"
+
+
+def issue_token_pair(user: Any, *, auth_time: int | None = None) -> dict[str, str]:
+    """The one place tokens are minted (login, social sign-in, partner-minted user tokens).
+
+    ``auth_time`` (OpenID Connect's name) is when the user last proved who they are. A
+    refresh carries it over unchanged, so "signed in recently" cannot be renewed by
+    refreshing; only a real sign-in sets it.
+    """
     refresh = TenantTokenObtainSerializer.get_token(user)
+    refresh[AUTH_TIME_CLAIM] = auth_time if auth_time is not None else int(time.time())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -62,7 +72,7 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
                 raise InvalidToken("Token is blacklisted")
             user = self._user_for(refresh)
             BlacklistedToken.objects.create(token=outstanding)
-        return issue_token_pair(user)
+        return issue_token_pair(user, auth_time=refresh.get(AUTH_TIME_CLAIM))
 
     @staticmethod
     def _user_for(refresh: RefreshToken) -> Any:

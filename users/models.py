@@ -1,12 +1,21 @@
+import uuid
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from fitcore.api.models import BaseModel
+from fitcore.api.models import BaseModel, TenantOwned
 
 # Our own consumer app is simply the first tenant (created by migration 0002).
 DEFAULT_TENANT_SLUG = "fitcore"
@@ -111,3 +120,176 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_tenant_admin(self) -> bool:
         return self.role == self.Role.TENANT_ADMIN
+
+
+# --- Profile ------------------------------------------------------------------------
+# Validators are module-level functions so migrations can reference them by path.
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def validate_birth_date(value: date) -> None:
+    """No future dates (and nothing before 1900): BMR needs a believable age."""
+    if value > timezone.localdate():
+        raise ValidationError("A birth date cannot be in the future.", code="future_date")
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValidationError("A birth date before 1900 is not plausible.", code="min_value")
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA name from the tz database ("Europe/Berlin"); abbreviations like "CET" are ambiguous."""
+    if value not in _known_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.", code="invalid_timezone")
+
+
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(f"{value!r} is not a supported language code.", code="invalid_language")
+
+
+class Allergen(models.TextChoices):
+    """The 14 allergens EU law requires labelling (Regulation 1169/2011, Annex II)."""
+
+    GLUTEN = "gluten", "Cereals containing gluten"
+    CRUSTACEANS = "crustaceans", "Crustaceans"
+    EGGS = "eggs", "Eggs"
+    FISH = "fish", "Fish"
+    PEANUTS = "peanuts", "Peanuts"
+    SOY = "soy", "Soybeans"
+    MILK = "milk", "Milk"
+    TREE_NUTS = "tree_nuts", "Tree nuts"
+    CELERY = "celery", "Celery"
+    MUSTARD = "mustard", "Mustard"
+    SESAME = "sesame", "Sesame"
+    SULPHITES = "sulphites", "Sulphur dioxide and sulphites"
+    LUPIN = "lupin", "Lupin"
+    MOLLUSCS = "molluscs", "Molluscs"
+
+
+MAX_EXCLUDED_FOODS = 100
+MAX_EXCLUDED_FOOD_LENGTH = 100
+
+
+def validate_allergens(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Allergens are a list of allergen codes.", code="invalid")
+    unknown = sorted(set(value) - set(Allergen.values))
+    if unknown:
+        raise ValidationError(f"Unknown allergen(s): {', '.join(unknown)}.", code="invalid_choice")
+
+
+def validate_excluded_foods(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Excluded foods are a list of names.", code="invalid")
+    if len(value) > MAX_EXCLUDED_FOODS:
+        raise ValidationError(f"At most {MAX_EXCLUDED_FOODS} excluded foods.", code="max_length")
+    if any(len(item) > MAX_EXCLUDED_FOOD_LENGTH for item in value):
+        raise ValidationError(f"A food name has at most {MAX_EXCLUDED_FOOD_LENGTH} characters.", code="max_length")
+
+
+def profile_image_upload_to(instance: "Profile", filename: str) -> str:
+    # A random name: the client's file name may carry personal data, and it must not be guessable.
+    suffix = Path(filename).suffix.lower() or ".webp"
+    return f"profiles/{instance.tenant_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Profile(TenantOwned):
+    """Body data, diet and display preferences of one user; one row per user, created with the user.
+
+    Measurements are stored metric; ``units`` only tells clients how to display them.
+    ``tenant`` repeats the user's tenant so the row is scoped like every tenant-owned table.
+    """
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+
+    class ActivityLevel(models.TextChoices):
+        SEDENTARY = "sedentary", "Sedentary (little or no exercise)"
+        LIGHT = "light", "Lightly active (1-3 days a week)"
+        MODERATE = "moderate", "Moderately active (3-5 days a week)"
+        ACTIVE = "active", "Active (6-7 days a week)"
+        VERY_ACTIVE = "very_active", "Very active (hard exercise or physical job)"
+
+    class FitnessGoal(models.TextChoices):
+        LOSE = "lose", "Lose weight"
+        MAINTAIN = "maintain", "Maintain weight"
+        GAIN = "gain", "Gain weight"
+        PERFORMANCE = "performance", "Improve performance"
+
+    class DietaryPattern(models.TextChoices):
+        OMNIVORE = "omnivore", "Omnivore"
+        VEGETARIAN = "vegetarian", "Vegetarian"
+        VEGAN = "vegan", "Vegan"
+        PESCATARIAN = "pescatarian", "Pescatarian"
+        KETO = "keto", "Ketogenic"
+        PALEO = "paleo", "Paleo"
+        MEDITERRANEAN = "mediterranean", "Mediterranean"
+        LOW_CARB = "low_carb", "Low carb"
+        GLUTEN_FREE = "gluten_free", "Gluten free"
+        HALAL = "halal", "Halal"
+        KOSHER = "kosher", "Kosher"
+
+    class Units(models.TextChoices):
+        METRIC = "metric", "Metric (kg, cm)"
+        IMPERIAL = "imperial", "Imperial (lb, ft/in)"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    birth_date = models.DateField(null=True, blank=True, validators=[validate_birth_date])
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    height_cm = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("50.0")), MaxValueValidator(Decimal("272.0"))],
+    )
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("20.00")), MaxValueValidator(Decimal("500.00"))],
+    )
+    activity_level = models.CharField(max_length=16, choices=ActivityLevel.choices, blank=True)
+    fitness_goal = models.CharField(max_length=16, choices=FitnessGoal.choices, blank=True)
+    dietary_pattern = models.CharField(max_length=16, choices=DietaryPattern.choices, blank=True)
+    allergens = models.JSONField(default=list, blank=True, validators=[validate_allergens])
+    excluded_foods = models.JSONField(default=list, blank=True, validators=[validate_excluded_foods])
+    image = models.ImageField(upload_to=profile_image_upload_to, blank=True, max_length=200)
+    image_thumbnail = models.ImageField(upload_to=profile_image_upload_to, blank=True, max_length=200)
+
+    # Settings: display and communication preferences.
+    units = models.CharField(max_length=8, choices=Units.choices, default=Units.METRIC)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    language = models.CharField(max_length=16, default="en", validators=[validate_language])
+    marketing_opt_in = models.BooleanField(default=False)
+    # When consent was last given: the record a consent audit asks for.
+    marketing_opt_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Profile of user {self.user_id}"
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+
+    @property
+    def local_today(self) -> date:
+        """Today in the user's own time zone: a birthday starts at the user's midnight."""
+        return datetime.now(zoneinfo.ZoneInfo(self.timezone)).date()
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(self.local_today)

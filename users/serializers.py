@@ -1,10 +1,14 @@
+from typing import Any
+
 from rest_framework import serializers
 
-from .models import User
+from .models import Allergen, Profile, User
+
+# --- output -------------------------------------------------------------------------
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """A user as its owner and its tenant's admins see it."""
+    """A user as its owner and its tenant's admins see it (also dj-rest-auth's USER_DETAILS_SERIALIZER)."""
 
     tenant: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -12,3 +16,234 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "first_name", "last_name", "role", "tenant", "is_active", "date_joined"]
         read_only_fields = ["id", "email", "role", "tenant", "is_active", "date_joined"]
+
+
+SETTINGS_FIELDS = ["units", "timezone", "language", "marketing_opt_in"]
+BODY_FIELDS = [
+    "birth_date",
+    "age",
+    "sex",
+    "height_cm",
+    "weight_kg",
+    "activity_level",
+    "fitness_goal",
+    "dietary_pattern",
+    "allergens",
+    "excluded_foods",
+]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """Body data, diet and settings. Measurements are always metric; ``units`` is for display only."""
+
+    age = serializers.IntegerField(read_only=True, allow_null=True, help_text="Whole years, in the user's time zone.")
+    height_cm = serializers.DecimalField(
+        max_digits=4, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    allergens = serializers.ListField(child=serializers.ChoiceField(choices=Allergen.choices), read_only=True)
+    excluded_foods = serializers.ListField(child=serializers.CharField(), read_only=True)
+    image = serializers.ImageField(read_only=True, allow_null=True, help_text="Up to 1024 px, WebP.")
+    image_thumbnail = serializers.ImageField(read_only=True, allow_null=True, help_text="256x256 px, WebP.")
+
+    class Meta:
+        model = Profile
+        fields = [*BODY_FIELDS, "image", "image_thumbnail", *SETTINGS_FIELDS, "marketing_opt_in_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(UserSerializer):
+    profile = ProfileSerializer(read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "profile"]
+        read_only_fields = fields
+
+
+class UserSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Profile
+        fields = [*SETTINGS_FIELDS, "marketing_opt_in_at"]
+        read_only_fields = ["marketing_opt_in_at"]
+
+
+class ManagedUserSerializer(UserSerializer):
+    """A user as the tenant's API key or admin sees it."""
+
+    has_password = serializers.SerializerMethodField(help_text="False for social-only or partner-managed accounts.")
+    profile = ProfileSerializer(read_only=True, allow_null=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "last_login", "has_password", "profile"]
+        read_only_fields = fields
+
+    def get_has_password(self, user: User) -> bool:
+        return user.has_usable_password()
+
+
+class UserTokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="JWT access token for the user (short-lived).")
+    refresh = serializers.CharField(help_text="Refresh token; rotate it at /api/v1/auth/token/refresh/.")
+
+
+class _MetricSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    reason = serializers.CharField(allow_null=True, help_text="Why the value is null; null when it is not.")
+    missing_fields = serializers.ListField(child=serializers.CharField(), help_text="Profile fields to fill in.")
+
+
+class BmiSerializer(_MetricSerializer):
+    value = serializers.FloatField(allow_null=True, help_text="Body-mass index, kg/m², one decimal.")
+    category = serializers.ChoiceField(
+        choices=["underweight", "normal", "overweight", "obese"], allow_null=True, help_text="WHO adult category."
+    )
+
+
+class EnergyMetricSerializer(_MetricSerializer):
+    value = serializers.IntegerField(allow_null=True, help_text="kcal per day, rounded.")
+
+
+class DashboardMetricsSerializer(serializers.Serializer):
+    bmi = BmiSerializer()
+    bmr = EnergyMetricSerializer(help_text="Basal metabolic rate, Mifflin-St Jeor.")
+    tdee = EnergyMetricSerializer(help_text="Total daily energy expenditure: BMR times the activity factor.")
+
+
+class DashboardProfileSerializer(serializers.Serializer):
+    first_name = serializers.CharField()
+    age = serializers.IntegerField(allow_null=True)
+    sex = serializers.ChoiceField(choices=Profile.Sex.choices, allow_null=True)
+    height_cm = serializers.DecimalField(max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, allow_null=True)
+    activity_level = serializers.ChoiceField(choices=Profile.ActivityLevel.choices, allow_null=True)
+    fitness_goal = serializers.ChoiceField(choices=Profile.FitnessGoal.choices, allow_null=True)
+    dietary_pattern = serializers.ChoiceField(choices=Profile.DietaryPattern.choices, allow_null=True)
+    units = serializers.ChoiceField(choices=Profile.Units.choices)
+    timezone = serializers.CharField()
+
+
+class UserDashboardSerializer(serializers.Serializer):
+    profile = DashboardProfileSerializer()
+    metrics = DashboardMetricsSerializer()
+    sections = serializers.DictField(
+        child=serializers.JSONField(), help_text="One entry per section other apps register (nutrition, workouts …)."
+    )
+    unavailable_sections = serializers.ListField(
+        child=serializers.CharField(), help_text="Sections that failed this time; retry later."
+    )
+
+
+class PersonalDataExportSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="Always `fitcore.personal-data-export`.")
+    version = serializers.IntegerField()
+    exported_at = serializers.DateTimeField()
+    user_id = serializers.IntegerField()
+    sections = serializers.DictField(
+        child=serializers.JSONField(), help_text="`account`, `profile`, and one entry per app holding the user's data."
+    )
+
+
+# --- input --------------------------------------------------------------------------
+
+
+class ProfileInputSerializer(serializers.ModelSerializer):
+    """Validates profile fields; model validators (ranges, time zone, language) run here too."""
+
+    height_cm = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=50,
+        max_value=272,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="Centimetres, 50-272.",
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=20,
+        max_value=500,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="Kilograms, 20-500.",
+    )
+    allergens = serializers.ListField(
+        child=serializers.ChoiceField(choices=Allergen.choices), max_length=len(Allergen.choices), required=False
+    )
+    excluded_foods = serializers.ListField(
+        child=serializers.CharField(max_length=100, trim_whitespace=True), max_length=100, required=False
+    )
+
+    class Meta:
+        model = Profile
+        fields = [field for field in BODY_FIELDS if field != "age"] + SETTINGS_FIELDS
+
+    def validate_allergens(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))  # keep order, drop repeats
+
+    def validate_excluded_foods(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(item for item in value if item))
+
+
+class UserSettingsInputSerializer(ProfileInputSerializer):
+    class Meta(ProfileInputSerializer.Meta):
+        fields = SETTINGS_FIELDS
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    profile = ProfileInputSerializer(required=False)
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Required for accounts with a password. Social-only accounts sign in again instead.",
+    )
+
+
+class ProfileImageInputSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 5 MB.")
+
+
+class ManagedUserCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Omit for an account without a password (signs in through the partner or social login).",
+    )
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False, default="")
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False, default="")
+    role = serializers.ChoiceField(
+        choices=User.Role.choices,
+        required=False,
+        default=User.Role.MEMBER,
+        help_text="Only a tenant admin (JWT) may create another tenant admin.",
+    )
+
+
+class ManagedUserUpdateInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    is_active = serializers.BooleanField(required=False, help_text="False signs the user out everywhere.")
+    role = serializers.ChoiceField(
+        choices=User.Role.choices, required=False, help_text="Only a tenant admin (JWT) may change roles."
+    )
+    profile = ProfileInputSerializer(required=False)
+
+
+def split_profile(validated: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(user fields, profile fields)`` of a validated update payload."""
+    data = dict(validated)
+    return data, data.pop("profile", None) or {}

@@ -102,3 +102,18 @@ def test_resend_for_unknown_tenant_is_404(api_client: APIClient, django_capture_
     assert_problem(
         resend(api_client, "a@b.example", django_capture_on_commit_callbacks, "nope"), 404, "tenant_not_found"
     )
+
+
+@pytest.mark.django_db
+def test_personal_data_export_includes_sign_in_identities(user) -> None:
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount
+
+    from conftest import jwt_client_for
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    SocialAccount.objects.create(user=user, provider="google", uid=f"{user.tenant_id}:1234567890", extra_data={})
+    body = jwt_client_for(user).get("/api/v1/users/me/export/").json()
+    sign_in = body["sections"]["sign_in"]
+    assert sign_in["email_addresses"] == [{"email": user.email, "verified": True, "primary": True}]
+    assert [(i["provider"], i["subject"]) for i in sign_in["linked_identities"]] == [("google", "1234567890")]

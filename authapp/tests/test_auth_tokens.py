@@ -201,3 +201,17 @@ def test_cookie_flag_on_body_refresh_switches_to_cookie(api_client: APIClient, a
     assert response.status_code == 200
     assert "refresh" not in response.json()
     assert response.cookies[REFRESH_COOKIE]["httponly"]
+
+
+@pytest.mark.django_db
+def test_refresh_keeps_the_original_auth_time(user) -> None:
+    """ "Signed in recently" (account deletion) cannot be renewed by refreshing."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from authapp.tokens import issue_token_pair
+
+    pair = issue_token_pair(user, auth_time=1_700_000_000)
+    response = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 200
+    assert AccessToken(response.json()["access"])["auth_time"] == 1_700_000_000
+    assert AccessToken(issue_token_pair(user)["access"])["auth_time"] > 1_700_000_000

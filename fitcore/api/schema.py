@@ -9,6 +9,8 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import permissions, serializers
 
+from .permissions import IsEndUser, ScopedAccess
+
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(
@@ -50,6 +52,20 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_auth(self) -> list[dict[str, Any]]:
+        """Offer the API-key scheme only where a key can get in (see ScopedAccess)."""
+        auth: list[dict[str, Any]] = super().get_auth()
+        if self._accepts_api_keys():
+            return auth
+        return [scheme for scheme in auth if "apiKeyAuth" not in scheme]
+
+    def _accepts_api_keys(self) -> bool:
+        perms = getattr(self.view, "permission_classes", None) or []
+        if any(issubclass(p, IsEndUser) for p in perms):
+            return False
+        scoped = any(issubclass(p, ScopedAccess) for p in perms)
+        return not scoped or getattr(self.view, "scope_area", None) is not None
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for status_code in self._error_statuses():
@@ -83,4 +99,6 @@ class AutoSchema(SpectacularAutoSchema):
         return any(p is not permissions.AllowAny for p in perms)
 
     def _has_query_validation(self) -> bool:
+        if "{" in self.path:  # filters apply to lists only
+            return False
         return bool(getattr(self.view, "filterset_class", None) or getattr(self.view, "filterset_fields", None))

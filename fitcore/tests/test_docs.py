@@ -48,3 +48,32 @@ def test_admin_login_is_the_jazzmin_page(api_client: APIClient) -> None:
     response = api_client.get("/admin/login/")
     assert response.status_code == 200
     assert "jazzmin" in response.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_auth_and_problem_responses(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = [
+        (method.upper(), path, op)
+        for path, ops in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, op in ops.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 20
+    for method, path, op in operations:
+        where = f"{method} {path}"
+        problem = op["responses"]["500"]["content"]
+        assert list(problem) == ["application/problem+json"], where
+        schemes = {name for entry in op.get("security", []) for name in entry}
+        if schemes:
+            assert {"401", "403"} <= op["responses"].keys(), where
+        if "apiKeyAuth" in schemes:
+            assert "jwtAuth" in schemes, where
+        if method in {"POST", "PUT", "PATCH"}:
+            assert "400" in op["responses"], where
+        if "{" in path:
+            assert "404" in op["responses"], where
+    # Endpoints that refuse API keys do not advertise them.
+    me = schema["paths"]["/api/v1/users/me/"]["get"]["security"]
+    assert {name for entry in me for name in entry} == {"jwtAuth"}

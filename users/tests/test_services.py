@@ -1,0 +1,150 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from PIL import Image
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+from authapp.tokens import TenantTokenObtainSerializer
+from fitcore.api.exceptions import ApplicationError
+from users import services
+from users.images import ImageTooLarge, InvalidImage, process_profile_image
+from users.models import Profile, User
+from users.tests.factories import TEST_PASSWORD, UserFactory
+from users.tests.helpers import image_bytes, noisy_png, upload
+
+
+@pytest.mark.django_db
+def test_user_create_without_password_has_no_usable_password(tenant):
+    user = services.user_create(tenant=tenant, email="Partner.User@Example.COM")
+
+    assert user.email == "Partner.User@example.com"  # the domain is normalised, the local part kept
+    assert not user.has_usable_password()
+    assert Profile.unscoped.filter(user=user, tenant=tenant).exists()
+
+
+@pytest.mark.django_db
+def test_user_create_rejects_an_email_taken_in_any_case(tenant):
+    UserFactory.create(tenant=tenant, email="ann@example.com")
+
+    with pytest.raises(ApplicationError) as caught:
+        services.user_create(tenant=tenant, email="ANN@example.com")
+
+    assert caught.value.code == "email_taken"
+    assert User.objects.filter(tenant=tenant).count() == 1
+
+
+@pytest.mark.django_db
+def test_user_create_checks_password_strength(tenant):
+    with pytest.raises(ValidationError) as caught:
+        services.user_create(tenant=tenant, email="weak@example.com", password="123")
+
+    assert "password" in caught.value.message_dict
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_profile_update_records_when_marketing_consent_was_given():
+    profile = Profile.unscoped.get(user=UserFactory.create())
+
+    services.profile_update(profile=profile, data={"marketing_opt_in": True})
+    given_at = profile.marketing_opt_in_at
+    services.profile_update(profile=profile, data={"marketing_opt_in": False})
+
+    assert given_at is not None
+    profile.refresh_from_db()
+    assert profile.marketing_opt_in is False and profile.marketing_opt_in_at is None
+
+
+@pytest.mark.django_db
+def test_account_delete_blacklists_refresh_tokens(user):
+    refresh = TenantTokenObtainSerializer.get_token(user)
+
+    services.user_account_delete(user=user, password=TEST_PASSWORD, token_issued_at=None)
+
+    assert not User.objects.filter(email=user.email).exists()
+    assert BlacklistedToken.objects.filter(token__jti=refresh["jti"]).exists()
+
+
+@pytest.mark.django_db
+def test_social_only_account_needs_a_recent_sign_in(user):
+    user.set_unusable_password()
+    user.save()
+
+    with pytest.raises(ApplicationError) as caught:
+        services.user_account_delete(user=user, password=None, token_issued_at=timezone.now() - timedelta(minutes=6))
+    assert caught.value.code == "recent_login_required"
+
+    services.user_account_delete(user=user, password=None, token_issued_at=timezone.now() - timedelta(minutes=1))
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_processed_image_is_webp_capped_and_has_a_square_thumbnail():
+    processed = process_profile_image(upload(image_bytes("PNG", size=(3000, 1500))))
+
+    stored = Image.open(io.BytesIO(processed.image.read()))
+    thumb = Image.open(io.BytesIO(processed.thumbnail.read()))
+    assert stored.format == "WEBP" and stored.size == (1024, 512)
+    assert thumb.format == "WEBP" and thumb.size == (256, 256)
+
+
+def test_processed_image_loses_exif_and_is_turned_upright():
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    data = image_bytes("JPEG", size=(80, 40), exif=exif.tobytes())
+    assert b"SecretCam" in data
+
+    processed = process_profile_image(upload(data, "photo.jpg", "image/jpeg"))
+
+    raw = processed.image.read()
+    stored = Image.open(io.BytesIO(raw))
+    assert b"SecretCam" not in raw
+    assert not stored.getexif() and "exif" not in stored.info and "icc_profile" not in stored.info
+    assert stored.size == (40, 80)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_jpeg_and_webp_are_accepted(fmt):
+    assert process_profile_image(upload(image_bytes(fmt))).width == 64
+
+
+def test_transparent_png_keeps_its_alpha():
+    processed = process_profile_image(upload(image_bytes("PNG", mode="RGBA")))
+
+    assert Image.open(io.BytesIO(processed.image.read())).mode == "RGBA"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"definitely not an image",
+        image_bytes("GIF"),
+        image_bytes("BMP"),
+        image_bytes("PNG", size=(300, 300))[:500],  # truncated
+        image_bytes("JPEG", size=(200, 200))[:-400],  # truncated
+    ],
+    ids=["text", "gif", "bmp", "truncated-png", "truncated-jpeg"],
+)
+def test_non_images_and_damaged_files_are_invalid(data):
+    with pytest.raises(InvalidImage) as caught:
+        process_profile_image(upload(data))
+
+    assert caught.value.status == 400
+    assert caught.value.errors == [{"field": "image", "code": "invalid_image", "message": caught.value.message}]
+
+
+def test_decompression_bombs_are_rejected_before_decoding():
+    data = image_bytes("PNG", size=(10_000, 5_000), mode="L")  # small file, 50 megapixels
+
+    with pytest.raises(InvalidImage, match="pixels"):
+        process_profile_image(upload(data))
+
+
+def test_files_over_the_size_limit_are_rejected(settings):
+    settings.PROFILE_IMAGE_MAX_BYTES = 1000
+
+    with pytest.raises(ImageTooLarge):
+        process_profile_image(upload(noisy_png()))

@@ -1,0 +1,355 @@
+"""/api/v1/users/: the signed-in user's own account (me/...) and the tenant's user management."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fitcore.api.exceptions import ApplicationError
+from fitcore.api.permissions import IsEndUser, IsTenantWide
+from fitcore.api.schema import AutoSchema, ProblemSerializer, ValidationProblemSerializer
+from fitcore.api.tenancy import TenantScopedViewSet, is_api_key, principal_tenant
+from fitcore.api.throttling import UserRateThrottle
+
+from . import selectors, services
+from .filters import ManagedUserFilter
+from .models import User
+from .serializers import (
+    AccountDeleteInputSerializer,
+    ManagedUserCreateInputSerializer,
+    ManagedUserSerializer,
+    ManagedUserUpdateInputSerializer,
+    MeSerializer,
+    MeUpdateInputSerializer,
+    PersonalDataExportSerializer,
+    ProfileImageInputSerializer,
+    ProfileSerializer,
+    UserDashboardSerializer,
+    UserSettingsInputSerializer,
+    UserSettingsSerializer,
+    UserTokenPairSerializer,
+    split_profile,
+)
+
+TAGS = ["users"]
+
+
+def _me(request: Request) -> User:
+    # IsEndUser admits only JWT-authenticated users, never API-key principals.
+    return cast(User, request.user)
+
+
+def _problem(description: str, *, validation: bool = False) -> OpenApiResponse:
+    return OpenApiResponse(ValidationProblemSerializer if validation else ProblemSerializer, description=description)
+
+
+class _JsonBodyOnDeleteSchema(AutoSchema):
+    """Document the JSON body of ``DELETE me/`` (the password).
+
+    OpenAPI 3.0 leaves a DELETE body's meaning open, so drf-spectacular drops it; ours is required.
+    """
+
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        if self.method != "DELETE":
+            return cast(dict[str, Any] | None, super()._get_request_body(direction))
+        serializer = self.get_request_serializer()
+        if serializer is None:
+            return None
+        schema, _ = self._get_request_for_media_type(serializer, direction)
+        return None if schema is None else {"content": {"application/json": {"schema": schema}}}
+
+
+class AccountDeleteThrottle(UserRateThrottle):
+    """Caps password checks through ``DELETE me/``: a stolen access token must not become a password oracle.
+
+    The rate is fixed here rather than in settings: it is a security limit, not a business one.
+    """
+
+    scope = "account_delete"
+    rate = "10/hour"
+
+
+# --- the signed-in user --------------------------------------------------------------
+
+
+@extend_schema(tags=TAGS)
+class MeView(APIView):
+    """The signed-in user: names and profile. Email changes go through /auth/ (they need verification)."""
+
+    permission_classes = [IsEndUser]
+    schema = _JsonBodyOnDeleteSchema()
+
+    def get_throttles(self) -> list[Any]:
+        throttles = list(super().get_throttles())
+        if self.request.method == "DELETE":
+            throttles.append(AccountDeleteThrottle())
+        return throttles
+
+    @extend_schema(summary="Your account and profile", responses={200: MeSerializer})
+    def get(self, request: Request) -> Response:
+        user = _me(request)
+        selectors.profile_get(user=user)
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Change your names and profile",
+        description="Partial update; send only what changes. The profile image has its own endpoint, `me/image/`.",
+        request=MeUpdateInputSerializer,
+        responses={200: MeSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        user = _me(request)
+        payload = MeUpdateInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        user_data, profile_data = split_profile(payload.validated_data)
+        services.user_update(user=user, data=user_data, profile_data=profile_data)
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Delete your account and all its data",
+        description=(
+            'Irreversible. Send `{"password": ...}` in the JSON body. An account without a password '
+            "(Google/Apple sign-in only) instead needs an access token issued in the last 5 minutes: "
+            "sign in again first. Every token of the account stops working."
+        ),
+        request=AccountDeleteInputSerializer,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            400: _problem("The password is missing.", validation=True),
+            403: _problem("Wrong password (`password_incorrect`) or sign-in too old (`recent_login_required`)."),
+            409: _problem("Records that must be kept block deletion (`account_deletion_blocked`)."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        payload = AccountDeleteInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_account_delete(
+            user=_me(request),
+            password=payload.validated_data.get("password"),
+            token_issued_at=_token_issued_at(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _token_issued_at(request: Request) -> datetime | None:
+    """When the caller last proved who they are (the ``auth_time`` claim; a refresh keeps it unchanged)."""
+    token = request.auth
+    if token is None or not hasattr(token, "get"):
+        return None
+    stamp = token.get("auth_time")
+    if not isinstance(stamp, int | float):
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
+@extend_schema(tags=TAGS)
+class MeSettingsView(APIView):
+    """Display and communication preferences (notification preferences live under /notifications/)."""
+
+    permission_classes = [IsEndUser]
+
+    @extend_schema(summary="Your settings", responses={200: UserSettingsSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(UserSettingsSerializer(selectors.profile_get(user=_me(request))).data)
+
+    @extend_schema(
+        summary="Change your settings",
+        request=UserSettingsInputSerializer,
+        responses={200: UserSettingsSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        payload = UserSettingsInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        profile = services.profile_update(profile=selectors.profile_get(user=_me(request)), data=payload.validated_data)
+        return Response(UserSettingsSerializer(profile).data)
+
+
+@extend_schema(tags=TAGS)
+class MeImageView(APIView):
+    """The profile picture: upload replaces it, delete removes it. Multipart, field ``image``."""
+
+    permission_classes = [IsEndUser]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Upload your profile image",
+        description=(
+            "`multipart/form-data` with the file in `image`: JPEG, PNG or WebP, at most 5 MB. It is verified, "
+            "re-encoded as WebP without metadata (EXIF/GPS), shrunk to at most 1024 px, and a 256x256 "
+            "thumbnail is made. Not an image or damaged: 400 `invalid_image`; too big: 413 `image_too_large`."
+        ),
+        request=ProfileImageInputSerializer,
+        responses={200: ProfileSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = ProfileImageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        profile = services.profile_image_set(
+            profile=selectors.profile_get(user=_me(request)), upload=payload.validated_data["image"]
+        )
+        return Response(ProfileSerializer(profile, context={"request": request}).data)
+
+    @extend_schema(summary="Remove your profile image", request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.profile_image_clear(profile=selectors.profile_get(user=_me(request)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=TAGS)
+class MeDashboardView(APIView):
+    permission_classes = [IsEndUser]
+
+    @extend_schema(
+        summary="Your dashboard",
+        description=(
+            "Profile summary; BMI, BMR (Mifflin-St Jeor) and TDEE, each `null` with a `reason` and the "
+            "`missing_fields` when the profile lacks inputs; and the sections other apps contribute."
+        ),
+        responses={200: UserDashboardSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        data = selectors.user_dashboard_get(user=_me(request))
+        return Response(UserDashboardSerializer(data).data)
+
+
+@extend_schema(tags=TAGS)
+class MeExportView(APIView):
+    permission_classes = [IsEndUser]
+
+    @extend_schema(
+        summary="Download all your data",
+        description="One JSON document with every section of your data, sent as an attachment.",
+        responses={200: PersonalDataExportSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        user = _me(request)
+        data = selectors.user_export_get(user=user)
+        filename = f"fitcore-export-{user.pk}-{datetime.now(tz=UTC):%Y%m%d}.json"
+        return Response(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- the tenant's users ---------------------------------------------------------------
+
+USER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The user's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the tenant's users"),
+    retrieve=extend_schema(summary="One of the tenant's users", parameters=[USER_ID]),
+    create=extend_schema(
+        summary="Create a user in your tenant",
+        description="With or without a password. The email must be new to this tenant (any letter case).",
+        request=ManagedUserCreateInputSerializer,
+        responses={201: ManagedUserSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a user",
+        description="Names, `is_active`, `role` (tenant admins only) and the nested `profile`.",
+        parameters=[USER_ID],
+        request=ManagedUserUpdateInputSerializer,
+        responses={200: ManagedUserSerializer, 409: _problem("You cannot change your own role or access.")},
+    ),
+    destroy=extend_schema(
+        summary="Delete a user and all their data",
+        parameters=[USER_ID],
+        responses={204: None, 409: _problem("You cannot delete yourself here; use `DELETE me/`.")},
+    ),
+    tokens=extend_schema(
+        summary="Sign a user in: mint a JWT pair",
+        description="For a partner backend that authenticates its users itself. The user must be active.",
+        parameters=[USER_ID],
+        request=None,
+        responses={201: UserTokenPairSerializer, 409: _problem("The user is deactivated (`user_inactive`).")},
+    ),
+)
+@extend_schema(tags=TAGS)
+class ManagedUserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TenantScopedViewSet,
+):
+    """The tenant's end users, for its API keys (``users:read`` / ``users:write``) and tenant admins.
+
+    Tenant-admin accounts are managed by tenant admins only: an API key may read them,
+    but not change, delete or sign in as them, nor grant the role.
+    """
+
+    model = User
+    owner_field = None
+    permission_classes = [IsTenantWide]
+    scope_area = "users"
+    serializer_class = ManagedUserSerializer
+    filterset_class = ManagedUserFilter
+    ordering_fields = ["id", "email", "date_joined", "last_name"]
+    ordering = ["id"]
+    lookup_value_regex = "[0-9]+"
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return selectors.managed_users(queryset=queryset)
+
+    def create(self, request: Request) -> Response:
+        payload = ManagedUserCreateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        self._check_role_change(request, data.get("role"))
+        user = services.user_create(tenant=principal_tenant(request), **data)
+        return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        user = self._target_for_write(request)
+        payload = ManagedUserUpdateInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        user_data, profile_data = split_profile(payload.validated_data)
+        if "role" in user_data and user_data["role"] != user.role:
+            self._check_role_change(request, user_data["role"])
+        if user == request.user and any(
+            field in user_data and user_data[field] != getattr(user, field) for field in ("role", "is_active")
+        ):
+            raise ApplicationError(
+                code="cannot_change_own_access",
+                message="You cannot change your own role or deactivate yourself; ask another tenant admin.",
+                status=409,
+            )
+        services.user_update(user=user, data=user_data, profile_data=profile_data)
+        return Response(self.get_serializer(user).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        user = self._target_for_write(request)
+        if user == request.user:
+            raise ApplicationError(
+                code="cannot_delete_self",
+                message="Delete your own account with DELETE /api/v1/users/me/.",
+                status=409,
+            )
+        services.user_delete(user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def tokens(self, request: Request, pk: str) -> Response:
+        tokens = services.user_tokens_issue(user=self._target_for_write(request))
+        return Response(UserTokenPairSerializer(tokens).data, status=status.HTTP_201_CREATED)
+
+    def _target_for_write(self, request: Request) -> User:
+        user = cast(User, self.get_object())
+        if is_api_key(request) and user.is_tenant_admin:
+            raise PermissionDenied(
+                "Tenant admin accounts are managed by tenant admins, not API keys.", code="tenant_admin_required"
+            )
+        return user
+
+    @staticmethod
+    def _check_role_change(request: Request, role: str | None) -> None:
+        # An API key that could mint tenant admins could then manage the tenant's API keys.
+        if role not in (None, User.Role.MEMBER) and is_api_key(request):
+            raise PermissionDenied("Only a tenant admin can grant the tenant admin role.", code="tenant_admin_required")
