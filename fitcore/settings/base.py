@@ -412,7 +412,12 @@ JAZZMIN_SETTINGS = {
     "copyright": "FitCore",
     "show_ui_builder": False,
     "navigation_expanded": True,
+    "order_with_respect_to": ["users", "authapp"],
     "icons": {
         "auth.Group": "fas fa-users",
+        "users.Tenant": "fas fa-building",
+        "users.User": "fas fa-user",
+        "users.Profile": "fas fa-id-card",
+        "authapp.ApiKey": "fas fa-key",
     },
 }
