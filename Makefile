@@ -23,6 +23,8 @@ help:
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FitCore needs Python 3.11 or newer")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# A venv made by uv has no pip: bootstrap one so the fallback always exists.
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
 	@if [ -x $(VENV)/bin/uv ] || $(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9 2>/dev/null; then \
 		$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements/dev.txt; \
 	else \

@@ -10,6 +10,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Import Django once in the master and fork workers from it: a recycled worker then
+# starts in milliseconds instead of re-importing the app (~3 s of CPU on 2 cores).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
 # Bounded worker lifetime limits the damage of a slow leak.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = 1000
