@@ -1,4 +1,11 @@
-"""Rate limits per principal: users by id, partner backends by API key. Business policy, not security."""
+"""Rate limits per principal: users by id, partner backends by API key. Business policy, not security.
+
+DRF's SimpleRateThrottle keeps one timestamp per request of the window in the cache,
+so at a partner's 3,000/min every request would read and rewrite a list of up to
+3,000 floats. These throttles count in fixed windows instead: one atomic INCR per
+request, whatever the rate. The price is that a burst may straddle two windows
+(up to twice the rate for a moment), which is fine for quota-style limits.
+"""
 
 from typing import Any
 
@@ -6,16 +13,50 @@ from rest_framework import throttling
 from rest_framework.request import Request
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    """Signed-in users (JWT); API keys have their own budget below."""
+class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
+    """``rate`` requests per fixed window of the rate's period, counted with cache.incr()."""
+
+    _window_end = 0.0
+    # Set by SimpleRateThrottle.__init__ from the rate ("600/min" -> 600, 60).
+    num_requests: int
+    duration: int
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = self.timer()
+        window_start = int(now) - int(now) % self.duration
+        self._window_end = window_start + self.duration
+        key = f"{ident}:{window_start}"
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # first request of the window (or the key just expired)
+            # add() fails only if another worker created the key in between.
+            count = 1 if self.cache.add(key, 1, timeout=self.duration + 1) else self.cache.incr(key)
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(1.0, self._window_end - self.timer())
+
+
+class UserRateThrottle(FixedWindowRateThrottle):
+    """Signed-in users (JWT), by user id; API keys have their own budget below."""
+
+    scope = "user"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if getattr(request.user, "is_api_key", False):
+        user = request.user
+        if not (user and user.is_authenticated) or getattr(user, "is_api_key", False):
             return None
-        return super().get_cache_key(request, view)
+        return self.cache_format % {"scope": self.scope, "ident": user.pk}
 
 
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+class ApiKeyRateThrottle(FixedWindowRateThrottle):
+    """Partner backends, by API key."""
+
     scope = "api_key"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:

@@ -1,0 +1,151 @@
+"""The endpoints `make bench` load-tests, and how each one gets its credentials.
+
+Adding an endpoint
+==================
+
+Append an ``Endpoint`` to ``ENDPOINTS`` below::
+
+    Endpoint("workouts-list", "/api/v1/workouts/", auth="jwt", seed=seed_member)
+
+Fields:
+
+``name``
+    Unique, short; it is the key in ``bench/results/latest.json`` and the table.
+``path``
+    Request path. It may contain ``{placeholders}`` that the seed function fills
+    (e.g. ``"/api/v1/workouts/{workout_id}/"`` with a seed returning ``workout_id``).
+``method``
+    HTTP method, ``"GET"`` by default. Prefer idempotent endpoints: wrk repeats the
+    same request thousands of times, so a ``POST`` creates thousands of rows.
+``body``
+    Optional JSON-serialisable body, sent as ``application/json``.
+``auth``
+    ``None`` (anonymous), ``"jwt"`` (sent as ``Authorization: Bearer <token>``) or
+    ``"api_key"`` (sent as ``X-API-Key: <key>``).
+``seed``
+    ``None`` or a function called once, inside Django (settings loaded, database
+    migrated, same environment as the gunicorn under test), before any request is
+    made. It creates whatever rows the endpoint needs and returns a ``dict[str, str]``:
+
+    * ``"jwt"``: the access token, required when ``auth="jwt"``;
+    * ``"api_key"``: the raw key, required when ``auth="api_key"``;
+    * a key named by a ``{placeholder}`` in ``path``: its value;
+    * anything else: an extra request header, sent verbatim (e.g. ``{"X-Tenant": "acme"}``).
+
+    Import models *inside* the function: this module is also imported by the
+    harness, which never loads Django. Endpoints sharing one seed function share
+    its result (it runs once), so a common ``seed_member`` creates one user.
+
+Each endpoint must answer 2xx: the harness counts every other status as an error
+and refuses to run if the one-request SQL check gets anything else. Mind the DRF
+throttles (``THROTTLE_RATE_USER`` / ``THROTTLE_RATE_ANON``) for throttled views.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AuthKind = Literal["jwt", "api_key"]
+SeedFn = Callable[[], dict[str, str]]
+
+# auth kind -> (header name, how the seeded credential is written into it)
+AUTH_HEADERS: dict[str, tuple[str, str]] = {
+    "jwt": ("Authorization", "Bearer {}"),
+    "api_key": ("X-API-Key", "{}"),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One request shape to load-test; see the module docstring for the fields."""
+
+    name: str
+    path: str
+    method: str = "GET"
+    auth: AuthKind | None = None
+    seed: SeedFn | None = None
+    body: Any = field(default=None, compare=False)
+
+    def path_fields(self) -> set[str]:
+        """Placeholder names in the path: these seed values are not sent as headers."""
+        return {name for _, name, _, _ in string.Formatter().parse(self.path) if name}
+
+    def resolved_path(self, seeded: Mapping[str, str]) -> str:
+        """The path with its placeholders filled from the seed's values."""
+        fields = self.path_fields()
+        if not fields:
+            return self.path
+        missing = fields - seeded.keys()
+        if missing:
+            raise ValueError(f"endpoint {self.name!r}: seed returned no value for {sorted(missing)}")
+        return self.path.format_map({key: seeded[key] for key in fields})
+
+    def headers(self, seeded: Mapping[str, str]) -> dict[str, str]:
+        """HTTP headers for the request: the auth header plus any extra seeded headers."""
+        headers: dict[str, str] = {}
+        if self.auth is not None:
+            header, template = AUTH_HEADERS[self.auth]
+            if not seeded.get(self.auth):
+                raise ValueError(
+                    f"endpoint {self.name!r} has auth={self.auth!r} but its seed returned no {self.auth!r}"
+                )
+            headers[header] = template.format(seeded[self.auth])
+        reserved = set(AUTH_HEADERS) | self.path_fields()
+        headers.update({key: value for key, value in seeded.items() if key not in reserved})
+        return headers
+
+
+BENCH_TENANT = "bench-partner"
+BENCH_USERS = 200
+
+
+def seed_partner() -> dict[str, str]:
+    """A partner tenant with BENCH_USERS end users, and an API key that may read them."""
+    from authapp.services import api_key_create
+    from users.models import Tenant, User
+
+    tenant = Tenant.objects.create(slug=BENCH_TENANT, name="Bench Partner")
+    for i in range(BENCH_USERS):
+        User.objects.create_user(f"user{i}@bench.example", None, tenant=tenant, first_name=f"User {i}")
+    return {"api_key": api_key_create(tenant=tenant, name="bench", scopes=["users:read"]).secret}
+
+
+def seed_member() -> dict[str, str]:
+    """One signed-in end user of our own app."""
+    from authapp.tokens import issue_token_pair
+    from users.models import User
+
+    user = User.objects.create_user("member@bench.example", "bench-password-not-secret", first_name="Member")
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
+# Order matters only for the table. /healthz and /readyz are the baselines every
+# ratio in latest.json is computed against: keep them.
+ENDPOINTS: list[Endpoint] = [
+    # Liveness: the whole stack (gunicorn, middleware, DRF) with no I/O at all.
+    Endpoint("healthz", "/healthz"),
+    # Readiness: one `SELECT 1`, a cache write + read and a broker ping.
+    Endpoint("readyz", "/readyz"),
+    # A partner's backend paging through its users (limit/offset with a count).
+    Endpoint("users-list", "/api/v1/users/?limit=20", auth="api_key", seed=seed_partner),
+    # The app loading its signed-in user's profile.
+    Endpoint("users-me", "/api/v1/users/me/", auth="jwt", seed=seed_member),
+]
+
+
+def validate(endpoints: list[Endpoint]) -> None:
+    """Fail before any work if the registry is inconsistent."""
+    names = [endpoint.name for endpoint in endpoints]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate endpoint names: {duplicates}")
+    for endpoint in endpoints:
+        if endpoint.auth is not None and endpoint.auth not in AUTH_HEADERS:
+            raise ValueError(f"endpoint {endpoint.name!r}: unknown auth kind {endpoint.auth!r}")
+        if endpoint.auth is not None and endpoint.seed is None:
+            raise ValueError(f"endpoint {endpoint.name!r}: auth={endpoint.auth!r} needs a seed that mints it")
+        if not endpoint.path.startswith("/"):
+            raise ValueError(f"endpoint {endpoint.name!r}: path must start with '/'")
