@@ -14,6 +14,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse
 
+from fitcore.api.client import client_address
 from fitcore.api.exceptions import problem_json_response
 
 LOCKOUT_CODE = "too_many_failed_logins"
@@ -50,9 +51,8 @@ def lockout_response(
 
 
 def client_ip(request: HttpRequest) -> str:
-    # The proxy in front of gunicorn must set REMOTE_ADDR to the client; we do not
-    # trust X-Forwarded-For, which any client can forge to dodge the lockout.
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The same client address DRF's throttles use (NUM_PROXIES trusted hops, else REMOTE_ADDR)."""
+    return client_address(request)
 
 
 def normalise_username(email: str | None) -> str | None:
@@ -68,9 +68,10 @@ def client_username(request: HttpRequest, credentials: dict[str, Any] | None) ->
     lets AXES_RESET_ON_SUCCESS find the failures to clear.
     """
     if credentials:
-        return normalise_username(credentials.get("email"))
+        # The API passes email=...; Django's admin login form passes username=...
+        return normalise_username(credentials.get("email") or credentials.get("username"))
     data = getattr(request, "data", None) or request.POST
-    email = data.get("email") if isinstance(data, Mapping) else None
+    email = (data.get("email") or data.get("username")) if isinstance(data, Mapping) else None
     return normalise_username(email if isinstance(email, str) else None)
 
 

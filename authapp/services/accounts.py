@@ -11,9 +11,7 @@ from __future__ import annotations
 from allauth.account import app_settings as allauth_settings
 from allauth.account import signals as allauth_signals
 from allauth.account.adapter import get_adapter as get_account_adapter
-from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
-from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
@@ -21,9 +19,10 @@ from django.http import HttpRequest
 
 from users.models import Tenant, User
 
-from ..adapters import frontend_url
+from .. import tasks
 from ..error_codes import EMAIL_TAKEN_MESSAGE, AuthErrorCode, EmailNotVerified, InvalidCredentials, field_error
 from ..lockout import lockout_reset
+from ..tasks import enqueue_after_commit
 
 # --- settings ------------------------------------------------------------------------
 
@@ -113,19 +112,10 @@ def account_password_reset_send(*, request: HttpRequest, tenant: Tenant, email: 
     The link opens ``{FRONTEND_URL}/reset-password?uid=..&token=..``; the token is allauth's
     (Django's generator plus the email), so it dies with the next password change or sign-in.
     """
-    user = User.objects.for_tenant(tenant).filter(email__iexact=email, is_active=True).first()
-    if user is None:
-        return
-    uid = user_pk_to_url_str(user)
-    token = default_token_generator.make_token(user)
-    context = {
-        "user": user,
-        "uid": uid,
-        "token": token,
-        "password_reset_url": frontend_url("reset-password", uid=uid, token=token),
-    }
-    adapter = get_account_adapter(request)
-    transaction.on_commit(lambda: adapter.send_mail("account/email/password_reset_key", user.email, context))
+    user = User.objects.for_tenant(tenant).filter(email__iexact=email, is_active=True).only("pk").first()
+    if user is not None:
+        # Sent by a worker: the answer (and its timing) is the same whether or not we found someone.
+        enqueue_after_commit(tasks.send_password_reset, tenant_id=tenant.pk, user_id=user.pk)
 
 
 def account_password_reset_confirm(*, request: HttpRequest, user: User, new_password: str) -> User:
@@ -143,8 +133,10 @@ def account_password_reset_confirm(*, request: HttpRequest, user: User, new_pass
 
 
 def email_verification_send(*, request: HttpRequest | None, address: EmailAddress, signup: bool) -> None:
-    """Email the confirmation link (after commit: the address row must exist when it is clicked)."""
-    transaction.on_commit(lambda: address.send_confirmation(request, signup=signup))
+    """Email the confirmation link, from a worker, after commit (the row must exist when it is clicked)."""
+    enqueue_after_commit(
+        tasks.send_email_confirmation, tenant_id=address.user.tenant_id, address_id=address.pk, signup=signup
+    )
 
 
 def email_verification_resend(*, request: HttpRequest, tenant: Tenant, email: str) -> None:

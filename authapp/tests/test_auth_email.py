@@ -117,3 +117,35 @@ def test_personal_data_export_includes_sign_in_identities(user) -> None:
     sign_in = body["sections"]["sign_in"]
     assert sign_in["email_addresses"] == [{"email": user.email, "verified": True, "primary": True}]
     assert [(i["provider"], i["subject"]) for i in sign_in["linked_identities"]] == [("google", "1234567890")]
+
+
+@pytest.mark.django_db
+def test_a_dead_mail_server_neither_fails_nor_reveals_password_resets(
+    user, settings, caplog, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = "authapp.tests.failing_mail.RefusingBackend"
+    client = APIClient()
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        known = client.post("/api/v1/auth/password/reset/", {"email": user.email}, HTTP_X_TENANT="acme")
+    with django_capture_on_commit_callbacks(execute=True) as not_sent:
+        unknown = client.post("/api/v1/auth/password/reset/", {"email": "nobody@acme.example"}, HTTP_X_TENANT="acme")
+    assert (len(sent), len(not_sent)) == (1, 0)
+    assert known.status_code == unknown.status_code == 200
+    assert known.json() == unknown.json()
+    assert any("authapp.send_password_reset" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_registration_is_kept_when_the_confirmation_email_fails(
+    tenant, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = "authapp.tests.failing_mail.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = APIClient().post(
+            "/api/v1/auth/register/",
+            {"email": "new@acme.example", "password": "a-Quite-long-passphrase-42"},
+            HTTP_X_TENANT="acme",
+        )
+    assert len(callbacks) == 1
+    assert response.status_code == 201
+    assert User.objects.filter(tenant=tenant, email="new@acme.example").exists()

@@ -200,3 +200,21 @@ def test_login_is_rate_limited_by_the_auth_scope(api_client: APIClient, user: Us
 
     assert_problem(limited, 429, "throttled")
     assert int(limited["Retry-After"]) > 0
+
+
+def test_staff_admin_login_is_locked_out_too(client, settings) -> None:
+    """Django's admin form sends username=..., not email=...: it must share the lockout."""
+    staff = make_user(tenant=Tenant.objects.get(slug="fitcore"), email="root@fitcore.example", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": staff.email, "password": "wrong-guess"})
+    right = client.post("/admin/login/", {"username": staff.email, "password": "correct-horse-battery-staple"})
+    assert right.status_code == 429
+    assert not client.get("/admin/").wsgi_request.user.is_authenticated
+    assert AccessAttempt.objects.get().username == staff.email
+
+
+def test_lockout_ignores_a_spoofed_forwarded_for(api_client: APIClient, user: User, settings) -> None:
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        fail(api_client, user.email, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
+    still_locked = login(api_client, user.email, tenant="acme", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert still_locked.status_code == 429

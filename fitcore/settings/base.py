@@ -301,6 +301,9 @@ REST_FRAMEWORK: dict[str, Any] = {
     },
     "DEFAULT_SCHEMA_CLASS": "fitcore.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "fitcore.api.exceptions.problem_exception_handler",
+    # Proxies in front of gunicorn whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
+    # Throttles and the login lockout identify clients by this; never trust more than you run.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # UNAUTHENTICATED_USER stays AnonymousUser; auth is never read from the session.
 }

@@ -35,3 +35,29 @@ def test_users_are_limited_by_id_not_by_ip(tenant, tight_rates) -> None:
         assert alice.get(NOTES).status_code == 200
     assert alice.get(NOTES).status_code == 429
     assert bob.get(NOTES).status_code == 200
+
+
+def test_a_spoofed_forwarded_for_does_not_reset_the_anonymous_budget(monkeypatch, settings) -> None:
+    from rest_framework.test import APIClient
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "password_reset": "1/hour"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    client = APIClient()
+    statuses = [
+        client.post(
+            "/api/v1/auth/password/reset/", {"email": "nobody@example.com"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 429, 429]
+
+
+def test_trusted_proxies_are_honoured_when_configured(monkeypatch) -> None:
+    from django.test import RequestFactory
+
+    from fitcore.api.client import client_address
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_address(request) == "10.0.0.1"
+    monkeypatch.setattr(api_settings, "NUM_PROXIES", 1, raising=False)
+    assert client_address(request) == "203.0.113.7"

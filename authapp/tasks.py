@@ -1,0 +1,69 @@
+"""Account emails, sent by a worker: a slow or failing mail server must not show in (or break) the request.
+
+Tasks take ids and tenant ids, and re-read their rows: by the time a worker runs, the
+address may be verified or the user deactivated, and then nothing is sent.
+"""
+
+import logging
+import smtplib
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from celery import shared_task
+
+from users.models import User
+
+from .adapters import frontend_url
+
+logger = logging.getLogger(__name__)
+
+# A mail server that refuses or times out is worth a few retries; a template bug is not.
+_RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="authapp.send_email_confirmation", **_RETRY)
+def send_email_confirmation(*, tenant_id: int, address_id: int, signup: bool) -> None:
+    address = (
+        EmailAddress.objects.select_related("user__tenant")
+        .filter(pk=address_id, user__tenant_id=tenant_id, user__is_active=True, verified=False)
+        .first()
+    )
+    if address is not None:
+        address.send_confirmation(None, signup=signup)
+
+
+@shared_task(name="authapp.send_password_reset", **_RETRY)
+def send_password_reset(*, tenant_id: int, user_id: int) -> None:
+    user = User.objects.for_tenant(tenant_id).select_related("tenant").filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    uid = user_pk_to_url_str(user)
+    # Made here, not in the request: Django's token embeds the time it was made.
+    token = default_token_generator.make_token(user)
+    context = {
+        "user": user,
+        "uid": uid,
+        "token": token,
+        "password_reset_url": frontend_url("reset-password", uid=uid, token=token),
+    }
+    get_account_adapter(None).send_mail("account/email/password_reset_key", user.email, context)
+
+
+def enqueue_after_commit(task: object, **kwargs: object) -> None:
+    """Queue ``task`` once the current transaction commits; never let queueing fail the request.
+
+    Without a broker (the embedded default) tasks run eagerly inside this call, so a
+    mail failure would otherwise surface as a 500 after the account was already saved.
+    """
+
+    def send() -> None:
+        try:
+            task.delay(**kwargs)  # type: ignore[attr-defined]
+        except Exception:
+            logger.exception("could not send %s", getattr(task, "name", task))
+
+    from django.db import transaction
+
+    transaction.on_commit(send)
