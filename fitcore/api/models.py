@@ -28,25 +28,55 @@ class TenantScopeError(RuntimeError):
 
 
 class TenantQuerySet(models.QuerySet[_M], Generic[_M]):
-    """Fails closed: evaluating it without ``for_tenant()`` raises ``TenantScopeError``."""
+    """Fails closed: evaluating it without ``for_tenant()`` raises ``TenantScopeError``.
 
-    _tenant_scoped = False
+    The tenant it was scoped to travels with every clone, and combining two querysets
+    (``|``, ``&``, ``^``, ``union()``…) requires both to be scoped to the same tenant.
+    """
+
+    _scoped_tenant_id: int | None = None
 
     def for_tenant(self, tenant: Tenant | int) -> TenantQuerySet[_M]:
         tenant_id = tenant if isinstance(tenant, int) else tenant.pk
         if tenant_id is None:
             raise TenantScopeError("for_tenant() needs a saved tenant")
+        if self._scoped_tenant_id not in (None, tenant_id):
+            raise TenantScopeError("this queryset is already scoped to another tenant")
         qs = self.filter(tenant_id=tenant_id)
-        qs._tenant_scoped = True
+        qs._scoped_tenant_id = tenant_id
         return qs
 
     def _clone(self) -> Any:
         clone = super()._clone()  # type: ignore[misc]
-        clone._tenant_scoped = self._tenant_scoped
+        clone._scoped_tenant_id = self._scoped_tenant_id
         return clone
 
+    def _same_tenant(self, *others: Any) -> None:
+        for other in others:
+            if self._scoped_tenant_id is None or getattr(other, "_scoped_tenant_id", None) != self._scoped_tenant_id:
+                raise TenantScopeError("combined querysets must be scoped to one and the same tenant")
+
+    def __or__(self, other: Any) -> Any:
+        self._same_tenant(other)
+        return super().__or__(other)
+
+    def __and__(self, other: Any) -> Any:
+        self._same_tenant(other)
+        return super().__and__(other)
+
+    def __xor__(self, other: Any) -> Any:
+        self._same_tenant(other)
+        return super().__xor__(other)
+
+    def _combinator_query(self, combinator: str, *other_qs: Any, all: bool = False) -> Any:
+        self._same_tenant(*other_qs)
+        return super()._combinator_query(combinator, *other_qs, all=all)  # type: ignore[misc]
+
+    def raw(self, *args: Any, **kwargs: Any) -> Any:
+        raise TenantScopeError(f"raw SQL bypasses tenant scoping; use {self.model.__name__}.unscoped.raw()")
+
     def _require_scope(self) -> None:
-        if not self._tenant_scoped and not self.query.is_empty():
+        if self._scoped_tenant_id is None and not self.query.is_empty():
             raise TenantScopeError(
                 f"{self.model.__name__}.objects was queried without for_tenant(); "
                 f"use for_tenant(), or {self.model.__name__}.unscoped where crossing tenants is intended."

@@ -54,8 +54,11 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     ``model`` names the table. ``owner_field`` names the FK to the end user who owns
     a row (``"user"``); set it to ``None`` for tenant-level resources (API keys).
 
-    - A user's JWT sees the rows it owns (``owner_field=request.user``) in its tenant.
-    - An API key, or a tenant admin, sees every row of its tenant, optionally narrowed by ``?user=<id>``.
+    - A user's JWT sees the rows it owns (``owner_field=request.user``) in its tenant;
+      so does a tenant admin's: the role manages users and keys, not members' private data.
+    - An API key sees every row of its tenant, optionally narrowed by ``?user=<id>``.
+    - Tenant-level resources (``owner_field=None``) show the whole tenant to anyone the
+      view's permissions let in (e.g. IsTenantWide: API keys and tenant admins).
 
     Subclasses narrow with ``scope_queryset(qs)``; overriding ``get_queryset`` or
     ``get_object`` is refused when the class is created. A ``perform_create`` that
@@ -69,7 +72,9 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in cls._guarded:
-            if name in cls.__dict__:
+            # The resolved attribute, not just this class's own: a mixin listed first could
+            # otherwise bring in its own get_queryset.
+            if getattr(cls, name) is not getattr(TenantScopedViewSet, name, None):
                 raise TypeError(
                     f"{cls.__name__} overrides {name}(); narrow the queryset in scope_queryset() instead, "
                     "so tenant scoping cannot be bypassed."
@@ -78,6 +83,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         # a bare serializer.save(): put the scoped one back.
         if cls.perform_create is mixins.CreateModelMixin.perform_create:
             cls.perform_create = TenantScopedViewSet.perform_create  # type: ignore[method-assign]
+        if cls.perform_update is mixins.UpdateModelMixin.perform_update:
+            cls.perform_update = TenantScopedViewSet.perform_update  # type: ignore[method-assign]
 
     def scope_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """Hook: filter, annotate and select_related here. The tenant filter is already applied."""
@@ -89,12 +96,10 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         request = self.request
         queryset = tenant_queryset(self.model, principal_tenant(request))
         if self.owner_field is not None:
-            if acts_for_tenant(request):
+            if is_api_key(request):
                 user_id = request.query_params.get("user")
                 if user_id is not None:
-                    if not user_id.isdigit():
-                        raise ValidationError({"user": ["A user id is a whole number."]})
-                    queryset = queryset.filter(**{f"{self.owner_field}_id": int(user_id)})
+                    queryset = queryset.filter(**{f"{self.owner_field}_id": _parse_id(user_id, "user")})
             else:
                 queryset = queryset.filter(**{self.owner_field: request.user})
         return self.scope_queryset(queryset)
@@ -114,11 +119,11 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     def scoped_save_kwargs(self) -> dict[str, Any]:
         """``tenant`` and the owner come from the principal, never from the body.
 
-        A tenant-wide caller (API key, tenant admin) names the owner in the payload
-        through a ``TenantUserField``, which only accepts users of its tenant.
+        An API key names the owner in the payload through a ``TenantUserField``, which
+        only accepts users of its tenant; a user's login always writes its own rows.
         """
         kwargs: dict[str, Any] = {"tenant": principal_tenant(self.request)}
-        if self.owner_field is not None and not acts_for_tenant(self.request):
+        if self.owner_field is not None and not is_api_key(self.request):
             kwargs[self.owner_field] = self.request.user
         return kwargs
 
@@ -128,6 +133,21 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         if owner is not None and owner not in kwargs and serializer.validated_data.get(owner) is None:
             raise ValidationError({owner: ["Name the user this belongs to."]}, code="required")
         serializer.save(**kwargs)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        # Same rule as create: a user's login cannot hand its row to someone else.
+        kwargs = self.scoped_save_kwargs()
+        kwargs.pop("tenant")  # a row never changes tenant
+        serializer.save(**kwargs)
+
+
+_MAX_ID = 2**63 - 1
+
+
+def _parse_id(value: str, field: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= _MAX_ID:
+        raise ValidationError({field: ["Expected a positive whole number id."]}, code="invalid")
+    return int(value)
 
 
 def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:
@@ -145,9 +165,10 @@ def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key in a payload, resolved only inside the caller's scope.
 
-    ``ScopedRelatedField(model=MealPlan)`` accepts ids of the caller's tenant (and,
-    with ``owner_field``, of the end user the row is being written for). Another
-    tenant's id fails exactly like a missing one.
+    ``ScopedRelatedField(model=MealPlan)`` accepts ids of the caller's tenant; with
+    ``owner_field``, a user's login may only name its own rows (an API key, acting for
+    the whole tenant, any of the tenant's). Another tenant's id fails exactly like a
+    missing one.
     """
 
     def __init__(self, *, model: type[models.Model], owner_field: str | None = None, **kwargs: Any) -> None:
@@ -161,13 +182,14 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         if request is None or not getattr(request.user, "is_authenticated", False):
             return self.scoped_model._default_manager.none()
         queryset = tenant_queryset(self.scoped_model, principal_tenant(request))
-        if self.scoped_owner_field is not None and not acts_for_tenant(request):
+        if self.scoped_owner_field is not None and not is_api_key(request):
             queryset = queryset.filter(**{self.scoped_owner_field: request.user})
         return queryset
 
 
 class TenantUserField(ScopedRelatedField):
-    """Names an end user of the caller's tenant (an API key writing on a user's behalf)."""
+    """Names the end user a row belongs to: for an API key, any active user of its
+    tenant; for a user's login, only itself (the view then sets the owner anyway)."""
 
     def __init__(self, **kwargs: Any) -> None:
         from django.contrib.auth import get_user_model
@@ -178,4 +200,5 @@ class TenantUserField(ScopedRelatedField):
         request = self.context.get("request")
         if request is None or not getattr(request.user, "is_authenticated", False):
             return self.scoped_model._default_manager.none()
-        return self.scoped_model._default_manager.filter(tenant=principal_tenant(request), is_active=True)
+        users = self.scoped_model._default_manager.filter(tenant=principal_tenant(request), is_active=True)
+        return users if is_api_key(request) else users.filter(pk=request.user.pk)

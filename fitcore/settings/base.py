@@ -275,11 +275,9 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Authenticated, and API keys only where a view names its scope area: new endpoints fail closed.
     "DEFAULT_PERMISSION_CLASSES": ["fitcore.api.permissions.ScopedAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only; upload endpoints opt into multipart themselves, so nobody can push a
+    # 50 MB multipart body at an endpoint that never takes files.
+    "DEFAULT_PARSER_CLASSES": ["fitcore.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "fitcore.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [

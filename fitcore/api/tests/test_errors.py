@@ -181,3 +181,14 @@ def test_unhandled_exception_is_reported_to_sentry_with_request_id(api_client: A
     assert len(events) == 1
     assert events[0]["exception"]["values"][-1]["type"] == "RuntimeError"
     assert events[0]["tags"]["request_id"] == "sentry-req-1"
+
+
+def test_deeply_nested_json_is_400_not_500(api_client: APIClient) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_client.post("/api/v1/_test/meals/", data=body, content_type="application/json")
+    assert_problem(response, 400, "parse_error")
+
+
+def test_multipart_is_refused_where_no_files_are_taken(api_client: APIClient) -> None:
+    response = api_client.post("/api/v1/_test/meals/", {"name": "x"}, format="multipart")
+    assert_problem(response, 415, "unsupported_media_type")

@@ -3,8 +3,6 @@
 import pytest
 from rest_framework import viewsets
 
-from authapp.models import ApiKey
-from authapp.tests.factories import make_api_key
 from conftest import api_key_client_for, jwt_client_for
 from fitcore.api.tenancy import TenantScopedViewSet, TenantScopeError
 from fitcore.api.tests.scopeapp.models import Note
@@ -94,10 +92,43 @@ def test_overriding_get_object_is_refused_too() -> None:
                 return Note.unscoped.first()
 
 
+def test_a_mixin_cannot_smuggle_in_its_own_get_queryset() -> None:
+    class Sneaky:
+        def get_queryset(self):
+            return Note.unscoped.all()
+
+    with pytest.raises(TypeError, match="get_queryset"):
+
+        class Combined(Sneaky, TenantScopedViewSet):
+            model = Note
+
+
 def test_a_plain_viewset_is_unaffected() -> None:
     class Plain(viewsets.GenericViewSet):
         def get_queryset(self):
             return Note.unscoped.none()
+
+    assert Plain().get_queryset().count() == 0
+
+
+def test_combining_querysets_needs_one_and_the_same_tenant(notes, tenant, other_tenant) -> None:
+    mine = Note.objects.for_tenant(tenant)
+    with pytest.raises(TenantScopeError):
+        list(mine | Note.objects.filter(title="foreign"))
+    with pytest.raises(TenantScopeError):
+        list(mine.order_by().union(Note.objects.order_by()))
+    with pytest.raises(TenantScopeError):
+        list(mine | Note.objects.for_tenant(other_tenant))
+    with pytest.raises(TenantScopeError):
+        Note.objects.for_tenant(tenant).for_tenant(other_tenant)
+    both = mine.filter(title="mine") | Note.objects.for_tenant(tenant).filter(title="teammate's")
+    assert {n.title for n in both} == {"mine", "teammate's"}
+
+
+def test_raw_sql_is_refused_on_the_scoped_manager(notes) -> None:
+    with pytest.raises(TenantScopeError):
+        Note.objects.raw("SELECT * FROM scopeapp_note")
+    assert len(list(Note.unscoped.raw("SELECT * FROM scopeapp_note"))) == 3
 
 
 # --- end users see their own rows; API keys their tenant's -------------------------
@@ -159,8 +190,34 @@ def test_created_rows_take_tenant_and_user_from_the_principal(user, tenant, othe
 def test_a_user_cannot_write_on_behalf_of_a_teammate(notes, user) -> None:
     client = jwt_client_for(user)
     response = client.post(NOTES, {"title": "spoof", "user": notes["teammate_user"].pk})
-    assert response.status_code == 201
-    assert Note.unscoped.get(title="spoof").user_id == user.pk
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "user"
+    assert not Note.unscoped.filter(title="spoof").exists()
+
+
+def test_a_user_cannot_hand_its_row_to_a_teammate(notes, user) -> None:
+    client = jwt_client_for(user)
+    response = client.patch(f"{NOTES}{notes['mine'].pk}/", {"user": notes["teammate_user"].pk})
+    assert response.status_code == 400
+    notes["mine"].refresh_from_db()
+    assert notes["mine"].user_id == user.pk
+    assert client.patch(f"{NOTES}{notes['mine'].pk}/", {"title": "renamed"}).status_code == 200
+
+
+def test_a_tenant_admin_sees_only_its_own_private_rows(notes, tenant_admin) -> None:
+    client = jwt_client_for(tenant_admin)
+    assert client.get(NOTES).json()["results"] == []
+    assert client.get(f"{NOTES}{notes['mine'].pk}/").status_code == 404
+    created = client.post(NOTES, {"title": "admin's own"})
+    assert created.status_code == 201
+    assert Note.unscoped.get(title="admin's own").user_id == tenant_admin.pk
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "-1", "0", "99999999999999999999999999", "1.5", ""])
+def test_malformed_user_filter_is_400_not_500(notes, tenant, value) -> None:
+    response = api_key_client_for(tenant).get(NOTES, {"user": value})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "user"
 
 
 def test_foreign_fk_in_payload_is_rejected_like_a_missing_one(notes, user) -> None:
@@ -195,9 +252,7 @@ def test_foreign_rows_cannot_be_changed_or_deleted(notes, user, tenant) -> None:
 
 
 def test_api_keys_cannot_reach_views_without_a_scope_area(tenant) -> None:
-    client = api_key_client_for(tenant)
-    response = client.get("/api/v1/tenant/api-keys/")
+    response = api_key_client_for(tenant).get("/api/v1/scopeapp/no-scope/")
     assert response.status_code == 403
     assert response.json()["code"] == "api_key_not_allowed"
-    assert ApiKey.unscoped.filter(tenant=tenant).count() == 1
-    assert make_api_key(tenant).api_key.tenant == tenant
+    assert jwt_client_for(UserFactory(tenant=tenant)).get("/api/v1/scopeapp/no-scope/").status_code == 200

@@ -6,14 +6,14 @@ from rest_framework.routers import SimpleRouter
 from fitcore.urls import handler400, handler403, handler404, handler500
 from fitcore.urls import urlpatterns as real_urlpatterns
 
-from .views import LeakyNoteListView, NoteViewSet, PublicLeakView
+from .views import LeakyNoteListView, NoScopeAreaView, NoteViewSet, PublicLeakView
 
 __all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
 
 router = SimpleRouter()
 router.register("notes", NoteViewSet, basename="note")
 
-notes_patterns = ([*router.urls], "scopeapp")
+notes_patterns = ([*router.urls, path("no-scope/", NoScopeAreaView.as_view(), name="no-scope")], "scopeapp")
 
 urlpatterns = [path("api/v1/scopeapp/", include(notes_patterns)), *real_urlpatterns]
 

@@ -50,3 +50,10 @@ class PublicLeakView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"titles": list(Note.unscoped.values_list("title", flat=True))})
+
+
+class NoScopeAreaView(APIView):
+    """Names no scope_area: the default permission must keep API keys out."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
