@@ -75,8 +75,8 @@ class UserManager(BaseUserManager["User"]):
         # Emails are unique per tenant; staff (admin login, createsuperuser) live in the first-party tenant.
         return self.get(tenant__slug=DEFAULT_TENANT_SLUG, email__iexact=username)
 
-    def for_tenant(self, tenant: Tenant) -> models.QuerySet["User"]:
-        return self.filter(tenant=tenant)
+    def for_tenant(self, tenant: "Tenant | int") -> models.QuerySet["User"]:
+        return self.filter(tenant_id=tenant if isinstance(tenant, int) else tenant.pk)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
