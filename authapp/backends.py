@@ -29,7 +29,7 @@ class TenantEmailBackend(ModelBackend):
         email = kwargs.get("email") or username
         if not email or password is None:
             return None
-        users = User._default_manager.filter(email__iexact=email)
+        users = User._default_manager.filter(email__lower=email.strip().lower())
         users = users.filter(tenant=tenant) if tenant is not None else users.filter(tenant__slug=DEFAULT_TENANT_SLUG)
         user = users.select_related("tenant").first()
         if user is None:

@@ -79,7 +79,7 @@ class RegisterSerializer(serializers.Serializer):
 
     def validate_email(self, value: str) -> str:
         email = User.objects.normalize_email(value.strip())
-        if User.objects.for_tenant(self.context["tenant"]).filter(email__iexact=email).exists():
+        if User.objects.for_tenant(self.context["tenant"]).filter(email__lower=email.lower()).exists():
             raise serializers.ValidationError(EMAIL_TAKEN_MESSAGE, code=AuthErrorCode.EMAIL_TAKEN.value)
         return email
 

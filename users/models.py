@@ -17,6 +17,12 @@ from django.utils import timezone
 
 from fitcore.api.models import BaseModel, TenantOwned
 
+# Emails compare as LOWER(email) = the Python-lowered input, everywhere: one rule for the
+# unique constraint (which the lookup can use as its index), sign-in and the lockout
+# counter. iexact compares UPPER() on PostgreSQL, where dotless i (U+0131) and i meet and a look-alike
+# address reached another account's password on a counter of its own.
+models.EmailField.register_lookup(Lower)
+
 # Our own consumer app is simply the first tenant (created by migration 0002).
 DEFAULT_TENANT_SLUG = "fitcore"
 
@@ -73,7 +79,7 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # Emails are unique per tenant; staff (admin login, createsuperuser) live in the first-party tenant.
-        return self.get(tenant__slug=DEFAULT_TENANT_SLUG, email__iexact=username)
+        return self.get(tenant__slug=DEFAULT_TENANT_SLUG, email__lower=(username or "").strip().lower())
 
     def for_tenant(self, tenant: "Tenant | int") -> models.QuerySet["User"]:
         return self.filter(tenant_id=tenant if isinstance(tenant, int) else tenant.pk)

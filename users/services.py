@@ -159,7 +159,7 @@ def user_create(
     The Profile is created by the post_save signal in the same transaction.
     """
     email = User.objects.normalize_email(email).strip()
-    if User.objects.for_tenant(tenant).filter(email__iexact=email).exists():
+    if User.objects.for_tenant(tenant).filter(email__lower=email.lower()).exists():
         raise _email_taken_error()
     candidate = User(tenant=tenant, email=email, first_name=first_name, last_name=last_name, role=role)
     if password is not None:

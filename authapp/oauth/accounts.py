@@ -78,7 +78,7 @@ def _sign_in(*, tenant: Tenant, identity: VerifiedIdentity, first_name: str, las
         return SocialSignIn(user=user, created=False)
 
     email = _verified_email(identity)
-    existing = User.objects.for_tenant(tenant).select_for_update().filter(email__iexact=email).first()
+    existing = User.objects.for_tenant(tenant).select_for_update().filter(email__lower=email.lower()).first()
     if existing is not None:
         _ensure_active(existing)
         _verify_address_of(existing, email=email)
@@ -116,7 +116,7 @@ def _ensure_active(user: User) -> None:
 
 def _verify_address_of(user: User, *, email: str) -> None:
     addresses = EmailAddress.objects.filter(user=user)
-    address = addresses.filter(email__iexact=email).first()
+    address = addresses.filter(email__lower=email.lower()).first()
     if (address is None or not address.verified) and not user.is_staff and user.has_usable_password():
         user.set_unusable_password()
         user.save(update_fields=["password"])

@@ -37,7 +37,7 @@ def email_verification_mandatory() -> bool:
 
 
 def email_is_verified(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    return EmailAddress.objects.filter(user=user, email__lower=user.email.lower(), verified=True).exists()
 
 
 # --- registration and sign-in --------------------------------------------------------
@@ -68,7 +68,7 @@ def account_register(
             user.save()
             address = EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=False)
     except IntegrityError:
-        if User.objects.for_tenant(tenant).filter(email__iexact=email).exists():
+        if User.objects.for_tenant(tenant).filter(email__lower=email.lower()).exists():
             raise field_error("email", EMAIL_TAKEN_MESSAGE, AuthErrorCode.EMAIL_TAKEN) from None
         raise
     allauth_signals.user_signed_up.send(sender=User, request=request, user=user)
@@ -112,7 +112,7 @@ def account_password_reset_send(*, request: HttpRequest, tenant: Tenant, email: 
     The link opens ``{FRONTEND_URL}/reset-password?uid=..&token=..``; the token is allauth's
     (Django's generator plus the email), so it dies with the next password change or sign-in.
     """
-    user = User.objects.for_tenant(tenant).filter(email__iexact=email, is_active=True).only("pk").first()
+    user = User.objects.for_tenant(tenant).filter(email__lower=email.lower(), is_active=True).only("pk").first()
     if user is not None:
         # Sent by a worker: the answer (and its timing) is the same whether or not we found someone.
         enqueue_after_commit(tasks.send_password_reset, tenant_id=tenant.pk, user_id=user.pk)
@@ -123,7 +123,7 @@ def account_password_reset_confirm(*, request: HttpRequest, user: User, new_pass
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
-        EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).update(verified=True)
+        EmailAddress.objects.filter(user=user, email__lower=user.email.lower(), verified=False).update(verified=True)
     lockout_reset(email=user.email)
     allauth_signals.password_reset.send(sender=User, request=request, user=user)
     return user
@@ -143,7 +143,7 @@ def email_verification_resend(*, request: HttpRequest, tenant: Tenant, email: st
     """A new link for an unverified address of ``tenant``; nothing, and no hint of it, otherwise."""
     address = (
         EmailAddress.objects.select_related("user")
-        .filter(user__tenant=tenant, user__is_active=True, email__iexact=email, verified=False)
+        .filter(user__tenant=tenant, user__is_active=True, email__lower=email.lower(), verified=False)
         .first()
     )
     if address is not None:

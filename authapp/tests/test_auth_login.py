@@ -218,3 +218,16 @@ def test_lockout_ignores_a_spoofed_forwarded_for(api_client: APIClient, user: Us
         fail(api_client, user.email, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
     still_locked = login(api_client, user.email, tenant="acme", HTTP_X_FORWARDED_FOR="198.51.100.99")
     assert still_locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    # Dotless i, capital I with dot, Cyrillic e: spelled as escapes so no reader is fooled.
+    ["al\u0131ce@acme.example", "AL\u0130CE@acme.example", "alice@acme.exampl\u0435"],
+)
+def test_lookalike_unicode_emails_do_not_reach_the_account(api_client: APIClient, tenant: Tenant, lookalike) -> None:
+    """On PostgreSQL UPPER() folds dotless i to I: iexact matching let these in on their own lockout counter."""
+    make_user(tenant=tenant, email="alice@acme.example")
+    response = login(api_client, lookalike, tenant="acme")
+    assert response.status_code == 401
+    assert login(api_client, "ALICE@acme.example", tenant="acme").status_code == 200

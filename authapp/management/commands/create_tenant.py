@@ -54,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(issued.secret)
 
     def _ensure_admin(self, tenant: Tenant, email: str) -> None:
-        user = User.objects.for_tenant(tenant).filter(email__iexact=email).first()
+        user = User.objects.for_tenant(tenant).filter(email__lower=email.lower()).first()
         if user is None:
             User.objects.create_user(email, None, tenant=tenant, role=User.Role.TENANT_ADMIN)
             self.stdout.write(f"Tenant admin {email}: created (no password yet; use password reset).")
