@@ -289,6 +289,7 @@ class ManagedUserViewSet(
     owner_field = None
     permission_classes = [IsTenantWide]
     scope_area = "users"
+    action_scopes = {"tokens": "users:tokens"}
     serializer_class = ManagedUserSerializer
     filterset_class = ManagedUserFilter
     ordering_fields = ["id", "email", "date_joined", "last_name"]

@@ -25,7 +25,9 @@ class ScopedAccess(BasePermission):
         area = getattr(view, "scope_area", None)
         if area is None:
             raise PermissionDenied("This endpoint is not available to API keys.", code="api_key_not_allowed")
-        required = f"{area}:{'read' if request.method in SAFE_METHODS else 'write'}"
+        # An action may demand a narrower scope than its area's read/write (e.g. users:tokens).
+        required = getattr(view, "action_scopes", {}).get(getattr(view, "action", None))
+        required = required or f"{area}:{'read' if request.method in SAFE_METHODS else 'write'}"
         if not request.user.has_scope(required):  # type: ignore[attr-defined]
             raise PermissionDenied(f"This API key lacks the {required} scope.", code="insufficient_scope")
         return True

@@ -17,6 +17,9 @@ SCOPES: dict[str, str] = {
     for area, what in AREAS.items()
     for access in ("read", "write")
 }
+# A user's token reaches everything that user may, whatever this key's other scopes;
+# so minting one is its own scope, never implied by users:write.
+SCOPES["users:tokens"] = "Mint sign-in tokens for the tenant's users (POST /users/{id}/tokens/)"
 ALL_SCOPES = sorted(SCOPES)
 WILDCARDS = {"*", *(f"{area}:*" for area in AREAS)}
 

@@ -34,7 +34,7 @@ def reader(tenant):
 
 @pytest.fixture
 def writer(tenant):
-    return api_key_client_for(tenant, scopes=["users:write"])
+    return api_key_client_for(tenant, scopes=["users:write", "users:tokens"])
 
 
 # --- who may call -------------------------------------------------------------------
@@ -364,8 +364,21 @@ def test_delete_removes_the_user_and_their_profile(writer, user, user_client):
 # --- tokens -------------------------------------------------------------------------
 
 
-def test_tokens_endpoint_signs_the_user_in(writer, user):
-    response = writer.post(tokens(user))
+@pytest.fixture
+def minter(tenant):
+    return api_key_client_for(tenant, scopes=["users:tokens"])
+
+
+def test_minting_tokens_needs_its_own_scope(tenant, user):
+    """users:write must not mint a token that escapes the key's other scopes."""
+    response = api_key_client_for(tenant, scopes=["users:write"]).post(tokens(user))
+    assert response.status_code == 403
+    assert response.json()["code"] == "insufficient_scope"
+    assert "users:tokens" in response.json()["detail"]
+
+
+def test_tokens_endpoint_signs_the_user_in(minter, user):
+    response = minter.post(tokens(user))
 
     assert response.status_code == 201
     body = response.json()
@@ -378,10 +391,10 @@ def test_tokens_endpoint_signs_the_user_in(writer, user):
     assert me.status_code == 200 and me.json()["id"] == user.pk
 
 
-def test_tokens_for_an_inactive_user_are_refused(writer, tenant):
+def test_tokens_for_an_inactive_user_are_refused(minter, tenant):
     inactive = UserFactory.create(tenant=tenant, is_active=False)
 
-    response = writer.post(tokens(inactive))
+    response = minter.post(tokens(inactive))
 
     assert response.status_code == 409
     assert response.json()["code"] == "user_inactive"
