@@ -14,6 +14,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from fitcore.api.context import tenant_id_var, user_id_var
+
 from . import keys
 from .models import ApiKey
 from .principals import ApiKeyPrincipal
@@ -30,9 +32,12 @@ class TenantSuspended(exceptions.PermissionDenied):
     default_code = "tenant_suspended"
 
 
-def _bind_tenant(request: Request, tenant: Any) -> None:
-    # On the Django request too, so the access log and middleware can see it.
+def _bind_tenant(request: Request, tenant: Any, principal_id: Any) -> None:
+    # On the Django request too, so the access log and middleware can see it; and in the
+    # log context, so every line logged for this request names its tenant and caller.
     request._request.tenant = tenant  # type: ignore[attr-defined]
+    tenant_id_var.set(getattr(tenant, "pk", None))
+    user_id_var.set(principal_id)
 
 
 class TenantJWTAuthentication(JWTAuthentication):
@@ -41,7 +46,7 @@ class TenantJWTAuthentication(JWTAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Token] | None:
         result = super().authenticate(request)
         if result is not None:
-            _bind_tenant(request, getattr(result[0], "tenant", None))
+            _bind_tenant(request, getattr(result[0], "tenant", None), result[0].pk)
         return result
 
     def get_user(self, validated_token: Token) -> Any:
@@ -91,8 +96,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not api_key.tenant.is_active:
             raise TenantSuspended()
         self._touch(api_key)
-        _bind_tenant(request, api_key.tenant)
-        return ApiKeyPrincipal(api_key), api_key
+        principal = ApiKeyPrincipal(api_key)
+        _bind_tenant(request, api_key.tenant, principal.principal_id)
+        return principal, api_key
 
     def authenticate_header(self, request: Request) -> str:
         return 'ApiKey header="X-API-Key"'

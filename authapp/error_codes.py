@@ -14,7 +14,6 @@ class AuthErrorCode(StrEnum):
     # Error codes, not secrets (ruff's S105 matches on the names).
     PASSWORD_INCORRECT = "password_incorrect"  # noqa: S105
     PASSWORD_MISMATCH = "password_mismatch"  # noqa: S105
-    INVALID_UID = "invalid_uid"
     INVALID_TOKEN = "invalid_token"  # noqa: S105
     INVALID_KEY = "invalid_key"
 

@@ -152,9 +152,9 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
             user = User.objects.filter(pk=pk, is_active=True).first()
         except (TypeError, ValueError, OverflowError, DjangoValidationError):
             user = None
-        if user is None:
-            raise field_error("uid", "This reset link is invalid.", AuthErrorCode.INVALID_UID)
-        if not default_token_generator.check_token(user, attrs["token"]):
+        # One answer for "no such user" and "bad token": anything else would let anyone
+        # probe which user ids exist.
+        if user is None or not default_token_generator.check_token(user, attrs["token"]):
             raise field_error("token", "This reset link is invalid or has expired.", AuthErrorCode.INVALID_TOKEN)
         _check_new_passwords(attrs, user)
         return {**attrs, "user": user}

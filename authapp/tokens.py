@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -59,19 +59,29 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
             refresh = RefreshToken(raw, verify=True)
         except TokenError as exc:
             raise InvalidToken(str(exc)) from None
-        with transaction.atomic():
-            outstanding = (
-                OutstandingToken.objects.select_for_update()
-                .filter(jti=refresh[jwt_settings.JTI_CLAIM])
-                # The model orders by its nullable user FK; that outer join makes
-                # PostgreSQL refuse FOR UPDATE. Lock the token row alone.
-                .order_by()
-                .first()
-            )
-            if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-                raise InvalidToken("Token is blacklisted")
-            user = self._user_for(refresh)
-            BlacklistedToken.objects.create(token=outstanding)
+        try:
+            with transaction.atomic():
+                outstanding = (
+                    OutstandingToken.objects.select_for_update()
+                    .filter(jti=refresh[jwt_settings.JTI_CLAIM])
+                    # The model orders by its nullable user FK; that outer join makes
+                    # PostgreSQL refuse FOR UPDATE. Lock the token row alone.
+                    .order_by()
+                    .first()
+                )
+                if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+                    raise InvalidToken("Token is blacklisted")
+                user = self._user_for(refresh)
+                BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError:
+            # The blacklist row is unique per token: another refresh blacklisted it first.
+            raise InvalidToken("Token is blacklisted") from None
+        except OperationalError as exc:
+            # SQLite (the embedded default) has no row locks: a concurrent refresh finds the
+            # table locked instead of waiting. It lost the race, like any second refresh.
+            if connection.vendor == "sqlite" and "locked" in str(exc):
+                raise InvalidToken("Token is being refreshed by another request") from None
+            raise
         return issue_token_pair(user, auth_time=refresh.get(AUTH_TIME_CLAIM))
 
     @staticmethod

@@ -56,6 +56,15 @@ class UserChangeForm(forms.ModelForm):
             "user_permissions",
         ]
 
+    def clean_email(self) -> str:
+        # The tenant is not a field of this form, so Django cannot run the per-tenant
+        # unique constraint itself; without this a clash is an IntegrityError (500).
+        email: str = self.cleaned_data["email"]
+        clash = User._default_manager.filter(tenant_id=self.instance.tenant_id, email__lower=email.lower())
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another user of this tenant already has this email address.")
+        return email
+
 
 class ProfileInline(admin.StackedInline):
     model = Profile

@@ -44,7 +44,8 @@ def verify_id_token(*, provider: IdentityProvider, token: str, nonce: str | None
     Apple's ``ASAuthorizationAppleIDRequest.nonce`` is, by Apple's and Firebase's
     recipe, set to sha256(raw nonce), and the app then sends us the raw value. Both
     forms prove the same thing, and a hash preimage cannot be forged, so both are
-    accepted for either provider. Without a nonce the claim is not checked.
+    accepted for either provider. A token that carries a nonce is only accepted with
+    its nonce: without that rule a captured token could be replayed until it expires.
     """
     kid = _unverified_kid(token)  # a token that is not even a JWT is refused first, whatever the setup
     audiences = provider.client_ids()  # before any network: an unconfigured provider cannot verify anything
@@ -55,7 +56,10 @@ def verify_id_token(*, provider: IdentityProvider, token: str, nonce: str | None
         raise rejected(SocialErrorCode.MISSING_CLAIM, "The id_token has an empty subject (sub).")
     if len(subject) > MAX_SUBJECT_LENGTH:
         raise rejected(SocialErrorCode.MALFORMED, "The id_token's subject (sub) is implausibly long.")
-    if nonce is not None and not _nonce_matches(claims.get("nonce"), nonce):
+    token_nonce = claims.get("nonce")
+    if nonce is None and token_nonce is not None:
+        raise rejected(SocialErrorCode.NONCE_MISMATCH, "This id_token was issued with a nonce; send it as `nonce`.")
+    if nonce is not None and not _nonce_matches(token_nonce, nonce):
         raise rejected(SocialErrorCode.NONCE_MISMATCH, "The id_token was not issued for this sign-in request (nonce).")
     email = claims.get("email")
     verified = claims.get("email_verified")

@@ -585,3 +585,15 @@ def test_schema_documents_both_endpoints_without_credentials(api_client: APIClie
         assert "application/problem+json" in operation["responses"]["401"]["content"]
     apple_body = schema["paths"]["/api/v1/auth/apple/"]["post"]["requestBody"]["content"]["application/json"]
     assert apple_body["schema"]["$ref"].endswith("/AppleSignInRequest")
+
+
+def test_a_token_issued_with_a_nonce_is_refused_without_it(
+    api_client: APIClient, idp: FakeJwksTransport, tenant: Tenant
+) -> None:
+    """A captured id_token must not be replayable by leaving the nonce out."""
+    token = GOOGLE_KEY.sign(google_claims(nonce="n-0S6_WzA2Mj"))
+
+    response = sign_in(api_client, GOOGLE_URL, tenant, id_token=token)
+
+    assert_problem(response, 401, "id_token_nonce_mismatch")
+    assert not User.objects.for_tenant(tenant).exists()

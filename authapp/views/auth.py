@@ -359,8 +359,8 @@ class PasswordResetView(PublicAuthView, rest_auth_views.PasswordResetView):
     tags=["auth"],
     summary="Set a new password from a reset link",
     description=(
-        "`uid` and `token` come from the emailed link. A bad or used link is a 400 on `uid` "
-        "(`invalid_uid`) or `token` (`invalid_token`). Success signs out every device and confirms "
+        "`uid` and `token` come from the emailed link. A bad, expired or used link is a 400 on "
+        "`token` (`invalid_token`). Success signs out every device and confirms "
         "the email address."
     ),
     request=PasswordResetConfirmSerializer,

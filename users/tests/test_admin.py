@@ -133,3 +133,31 @@ def test_password_page_works_for_our_user_model(staff_client, user):
 
 def test_first_party_tenant_exists_for_staff():
     assert Tenant.objects.filter(slug=DEFAULT_TENANT_SLUG).exists()
+
+
+def test_user_change_rejects_an_email_taken_in_the_same_tenant(staff_client, user, tenant):
+    other = UserFactory.create(tenant=tenant, email="taken@acme.example")
+    profile = Profile.unscoped.get(user=user)
+    data = {
+        "email": "TAKEN@acme.example",
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": "member",
+        "is_active": "on",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "1",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
+        "profile-0-id": str(profile.pk),
+        "profile-0-user": str(user.pk),
+        "profile-0-units": "metric",
+        "profile-0-timezone": "UTC",
+        "profile-0-language": "en",
+        "profile-0-allergens": "[]",
+        "profile-0-excluded_foods": "[]",
+    }
+    response = staff_client.post(f"/admin/users/user/{user.pk}/change/", data)
+    assert response.status_code == 200
+    assert "already has this email" in response.content.decode()
+    user.refresh_from_db()
+    assert user.email != other.email

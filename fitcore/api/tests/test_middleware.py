@@ -43,3 +43,19 @@ def test_log_lines_outside_requests_still_format() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "hello world"
     assert line["request_id"] == "-"
+
+
+@pytest.mark.django_db
+def test_log_lines_inside_a_request_carry_tenant_and_caller(caplog) -> None:
+    from authapp.tests.factories import make_api_key
+    from users.tests.factories import TenantFactory
+
+    tenant = TenantFactory.create()
+    issued = make_api_key(tenant)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=issued.secret)
+    with caplog.at_level(logging.INFO, logger="fitcore.access"):
+        client.get("/api/v1/users/")
+    [record] = [r for r in caplog.records if r.name == "fitcore.access"]
+    assert record.tenant_id == tenant.pk
+    assert record.user_id == f"api_key:{issued.api_key.pk}"
