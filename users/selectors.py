@@ -35,7 +35,12 @@ def managed_users(*, queryset: QuerySet[User]) -> QuerySet[User]:
     never see, change or mint tokens for them, or a partner-level credential would
     reach the staff API.
     """
-    return queryset.filter(is_staff=False, is_superuser=False).select_related("tenant", "profile")
+    return queryset.filter(is_staff=False, is_superuser=False).select_related("tenant")
+
+
+def managed_user_detail(*, queryset: QuerySet[User]) -> QuerySet[User]:
+    """As managed_users, with what a single user's page shows (its profile)."""
+    return managed_users(queryset=queryset).select_related("profile")
 
 
 def profile_get(*, user: User) -> Profile:

@@ -83,6 +83,18 @@ class ManagedUserSerializer(UserSerializer):
         return user.has_usable_password()
 
 
+class ManagedUserListSerializer(UserSerializer):
+    """One row of a partner's user list: the account only (the profile is at /users/{id}/).
+
+    Listing is the hot path of a partner sync; twenty nested profiles would cost more
+    to serialize than the query that fetched them.
+    """
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "last_login"]
+        read_only_fields = fields
+
+
 class UserTokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text="JWT access token for the user (short-lived).")
     refresh = serializers.CharField(help_text="Refresh token; rotate it at /api/v1/auth/token/refresh/.")

@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from fitcore.api.exceptions import ApplicationError
@@ -28,6 +29,7 @@ from .models import User
 from .serializers import (
     AccountDeleteInputSerializer,
     ManagedUserCreateInputSerializer,
+    ManagedUserListSerializer,
     ManagedUserSerializer,
     ManagedUserUpdateInputSerializer,
     MeSerializer,
@@ -296,8 +298,13 @@ class ManagedUserViewSet(
     ordering = ["id"]
     lookup_value_regex = "[0-9]+"
 
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        return ManagedUserListSerializer if self.action == "list" else ManagedUserSerializer
+
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return selectors.managed_users(queryset=queryset)
+        if self.action == "list":
+            return selectors.managed_users(queryset=queryset)
+        return selectors.managed_user_detail(queryset=queryset)
 
     def create(self, request: Request) -> Response:
         payload = ManagedUserCreateInputSerializer(data=request.data)

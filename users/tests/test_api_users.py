@@ -50,8 +50,10 @@ def test_api_key_with_users_read_lists_the_tenants_users(reader, user, tenant_ad
     assert body["count"] == 2
     assert {row["email"] for row in body["results"]} == {user.email, tenant_admin.email}
     row = next(r for r in body["results"] if r["id"] == user.pk)
-    assert row["has_password"] is True and row["profile"]["units"] == "metric"
-    assert "password" not in row
+    # List rows are the account only; the profile is on the user's own page.
+    assert "profile" not in row and "password" not in row
+    detail = reader.get(f"{USERS}{user.pk}/").json()
+    assert detail["has_password"] is True and detail["profile"]["units"] == "metric"
 
 
 def test_api_key_with_read_scope_cannot_write(reader, user):
