@@ -4,18 +4,15 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from fitcore.api.security_schemes import API_KEY_AUTH, JWT_AUTH
+
 
 class TenantJWTScheme(OpenApiAuthenticationExtension):
     target_class = "authapp.authentication.TenantJWTAuthentication"
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "An access token from `/api/v1/auth/login/` (or Google/Apple sign-in).",
-        }
+        return dict(JWT_AUTH)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -23,9 +20,4 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKeyAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-API-Key",
-            "description": "A tenant's API key (`fc_live_…`), for partner backends.",
-        }
+        return dict(API_KEY_AUTH)

@@ -11,6 +11,8 @@ from typing import Any
 
 import environ
 
+from fitcore.api.security_schemes import API_KEY_AUTH, JWT_AUTH
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -338,22 +340,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     # Declared once here; views reference them through their authentication classes.
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "jwtAuth": {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "An access token from `/api/v1/auth/login/` (or Google/Apple sign-in).",
-            },
-            "apiKeyAuth": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "X-API-Key",
-                "description": "A tenant's API key (`fc_live_…`), for partner backends.",
-            },
-        }
-    },
+    "APPEND_COMPONENTS": {"securitySchemes": {"jwtAuth": JWT_AUTH, "apiKeyAuth": API_KEY_AUTH}},
 }
 
 # --- Logging --------------------------------------------------------------
