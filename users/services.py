@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -156,7 +157,10 @@ def user_create(
 ) -> User:
     """An end user of ``tenant``; without a password the account can only sign in through its partner or social login.
 
-    The Profile is created by the post_save signal in the same transaction.
+    The Profile is created by the post_save signal in the same transaction, and so is
+    an unverified primary email address: without it, a tenant requiring verified emails
+    (ACCOUNT_EMAIL_VERIFICATION=mandatory) would lock the user out with no way to ask
+    for a confirmation link.
     """
     email = User.objects.normalize_email(email).strip()
     if User.objects.for_tenant(tenant).filter(email__lower=email.lower()).exists():
@@ -169,9 +173,11 @@ def user_create(
             raise ValidationError({"password": exc.error_list}) from None
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email, password, tenant=tenant, first_name=first_name, last_name=last_name, role=role
             )
+            EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=False)
+            return user
     except IntegrityError:
         # A concurrent request created the same email between our check and the insert.
         raise _email_taken_error() from None

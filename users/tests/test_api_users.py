@@ -401,3 +401,28 @@ def test_tokens_for_an_inactive_user_are_refused(minter, tenant):
     assert response.status_code == 409
     assert response.json()["code"] == "user_inactive"
     assert "access" not in response.json()
+
+
+def test_partner_created_user_can_verify_when_verification_is_mandatory(
+    writer, tenant, settings, django_capture_on_commit_callbacks
+):
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+    from rest_framework.test import APIClient
+
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    created = writer.post(USERS, {"email": "synced@acme.example", "password": "a-Quite-long-passphrase-42"})
+    assert created.status_code == 201
+    address = EmailAddress.objects.get(user_id=created.json()["id"])
+    assert (address.primary, address.verified) == (True, False)
+
+    client = APIClient()
+    login = client.post(
+        "/api/v1/auth/login/",
+        {"email": "synced@acme.example", "password": "a-Quite-long-passphrase-42"},
+        HTTP_X_TENANT=tenant.slug,
+    )
+    assert login.status_code == 403 and login.json()["code"] == "email_not_verified"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/api/v1/auth/email/resend/", {"email": "synced@acme.example"}, HTTP_X_TENANT=tenant.slug)
+    assert [m.to for m in mail.outbox] == [["synced@acme.example"]]
