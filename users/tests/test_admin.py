@@ -53,11 +53,11 @@ def test_user_change_page_never_shows_the_password_hash(staff_client, user):
     assert "Profile" in html  # the inline
 
 
-def test_user_change_page_saves_names_and_profile(staff_client, user):
-    profile = Profile.unscoped.get(user=user)
-    data = {
+def change_form(user: User, profile: Profile, **fields: str) -> dict[str, str]:
+    """The user change page's POST: the user's fields plus its profile inline."""
+    return {
         "email": user.email,
-        "first_name": "Changed",
+        "first_name": user.first_name,
         "last_name": user.last_name,
         "role": "member",
         "is_active": "on",
@@ -67,13 +67,23 @@ def test_user_change_page_saves_names_and_profile(staff_client, user):
         "profile-MAX_NUM_FORMS": "1",
         "profile-0-id": str(profile.pk),
         "profile-0-user": str(user.pk),
-        "profile-0-weight_kg": "70.5",
         "profile-0-units": "metric",
-        "profile-0-timezone": "Europe/Paris",
-        "profile-0-language": "fr",
+        "profile-0-timezone": "UTC",
+        "profile-0-language": "en",
         "profile-0-allergens": "[]",
         "profile-0-excluded_foods": "[]",
+        **fields,
     }
+
+
+def test_user_change_page_saves_names_and_profile(staff_client, user):
+    profile = Profile.unscoped.get(user=user)
+    data = change_form(
+        user,
+        profile,
+        first_name="Changed",
+        **{"profile-0-weight_kg": "70.5", "profile-0-timezone": "Europe/Paris", "profile-0-language": "fr"},
+    )
 
     response = staff_client.post(f"/admin/users/user/{user.pk}/change/", data)
 
@@ -138,25 +148,9 @@ def test_first_party_tenant_exists_for_staff():
 def test_user_change_rejects_an_email_taken_in_the_same_tenant(staff_client, user, tenant):
     other = UserFactory.create(tenant=tenant, email="taken@acme.example")
     profile = Profile.unscoped.get(user=user)
-    data = {
-        "email": "TAKEN@acme.example",
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "role": "member",
-        "is_active": "on",
-        "profile-TOTAL_FORMS": "1",
-        "profile-INITIAL_FORMS": "1",
-        "profile-MIN_NUM_FORMS": "0",
-        "profile-MAX_NUM_FORMS": "1",
-        "profile-0-id": str(profile.pk),
-        "profile-0-user": str(user.pk),
-        "profile-0-units": "metric",
-        "profile-0-timezone": "UTC",
-        "profile-0-language": "en",
-        "profile-0-allergens": "[]",
-        "profile-0-excluded_foods": "[]",
-    }
-    response = staff_client.post(f"/admin/users/user/{user.pk}/change/", data)
+    response = staff_client.post(
+        f"/admin/users/user/{user.pk}/change/", change_form(user, profile, email="TAKEN@acme.example")
+    )
     assert response.status_code == 200
     assert "already has this email" in response.content.decode()
     user.refresh_from_db()
