@@ -14,7 +14,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse
 
-from fitcore.api.client import client_address
 from fitcore.api.exceptions import problem_json_response
 
 LOCKOUT_CODE = "too_many_failed_logins"
@@ -48,11 +47,6 @@ def lockout_response(
         ),
         headers={"Retry-After": str(retry_after)},
     )
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The same client address DRF's throttles use (NUM_PROXIES trusted hops, else REMOTE_ADDR)."""
-    return client_address(request)
 
 
 def normalise_username(email: str | None) -> str | None:

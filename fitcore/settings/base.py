@@ -224,7 +224,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "authapp.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "authapp.lockout.client_ip"
+# The same client address the throttles use (NUM_PROXIES rule).
+AXES_CLIENT_IP_CALLABLE = "fitcore.api.client.client_address"
 # Case-folds the email, so "Alice@x" and "alice@x" share one failure counter.
 AXES_USERNAME_CALLABLE = "authapp.lockout.client_username"
 # Axes' success log keys rows by a Django session, which it would create (a row and a
