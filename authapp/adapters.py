@@ -33,8 +33,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
-        # The app's screen posts the key to /api/v1/auth/email/verify/.
-        return frontend_url("verify-email", key=emailconfirmation.key)
+        # The app's screen posts the key to /api/v1/auth/email/verify/. Our key, bound to
+        # the account (authapp.email_confirmation), never allauth's row-id-only one.
+        from .email_confirmation import confirmation_key
+
+        return frontend_url("verify-email", key=confirmation_key(emailconfirmation.email_address))
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

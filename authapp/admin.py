@@ -21,7 +21,10 @@ class ApiKeyAddForm(forms.ModelForm):
         choices=SCOPE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty for a key with every scope.",
+        help_text=(
+            "Leave empty for a key with every scope except users:tokens (minting user tokens), "
+            "which must be ticked by name."
+        ),
     )
 
     class Meta:
@@ -35,7 +38,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["tenant", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "tenant__slug"]
     list_select_related = ["tenant"]
-    readonly_fields = ["prefix", "scopes", "created_by", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "rotated_at",
+        "rotated_from",
+    ]
     fields = [
         "tenant",
         "name",
@@ -46,6 +58,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "rotated_at",
+        "rotated_from",
     ]
     actions = ["revoke"]
 

@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
@@ -17,12 +18,13 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from fitcore.api.context import tenant_id_var, user_id_var
 
 from . import keys
+from .claims import GENERATION_CLAIM, TENANT_CLAIM, parse_user_id
 from .models import ApiKey
 from .principals import ApiKeyPrincipal
 
 User = get_user_model()
 
-TENANT_CLAIM = "tenant_id"
+__all__ = ["TENANT_CLAIM", "ApiKeyAuthentication", "TenantJWTAuthentication", "TenantSuspended", "user_for_token"]
 # last_used_at is informational: one write a minute per key, never one per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -40,8 +42,41 @@ def _bind_tenant(request: Request, tenant: Any, principal_id: Any) -> None:
     user_id_var.set(principal_id)
 
 
+def user_for_token(token: Token, *, related: tuple[str, ...] = ("tenant",)) -> Any:
+    """The user a verified token (access or refresh) still speaks for, or a 401/403.
+
+    One rule for authentication and refresh: the user exists and is active, the token
+    was issued for the user's tenant, in the user's current ``auth_generation`` (a
+    deactivation, a role change or "sign out everywhere" bumps it, for good), and
+    under the current password; and the tenant is not suspended. The token classes in
+    authapp.tokens have already checked that every claim is well-formed.
+    """
+    user_id = parse_user_id(token.get(jwt_settings.USER_ID_CLAIM))
+    if user_id is None:  # unreachable through our token classes; never let it reach the ORM
+        raise InvalidToken("Token has missing or malformed claims")
+    user = User._default_manager.select_related(*related).filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")
+    if token.get(TENANT_CLAIM) != user.tenant_id:
+        raise exceptions.AuthenticationFailed("Token was not issued for this tenant.", code="token_tenant_mismatch")
+    if token.get(GENERATION_CLAIM) != user.auth_generation:
+        raise exceptions.AuthenticationFailed(
+            "This session was signed out (deactivation, role change or sign-out everywhere); sign in again.",
+            code="token_revoked",
+        )
+    if jwt_settings.CHECK_REVOKE_TOKEN and token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+        user.password
+    ):
+        raise exceptions.AuthenticationFailed(
+            "The password changed since this token was issued.", code="password_changed"
+        )
+    if not user.tenant.is_active:
+        raise TenantSuspended()
+    return user
+
+
 class TenantJWTAuthentication(JWTAuthentication):
-    """simplejwt, plus: the token's tenant must be the user's, and that tenant must be active."""
+    """simplejwt, plus the checks of ``user_for_token``."""
 
     def authenticate(self, request: Request) -> tuple[Any, Token] | None:
         result = super().authenticate(request)
@@ -50,26 +85,9 @@ class TenantJWTAuthentication(JWTAuthentication):
         return result
 
     def get_user(self, validated_token: Token) -> Any:
-        try:
-            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
-        except KeyError:
-            raise exceptions.AuthenticationFailed("Token has no user.", code="token_not_valid") from None
         # The profile rides along: most user-facing endpoints read it, and a join here is
         # cheaper than a second round trip there.
-        user = User._default_manager.select_related("tenant", "profile").filter(pk=user_id).first()
-        if user is None or not user.is_active:
-            raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")
-        if validated_token.get(TENANT_CLAIM) != user.tenant_id:
-            raise exceptions.AuthenticationFailed("Token was not issued for this tenant.", code="token_tenant_mismatch")
-        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
-            jwt_settings.REVOKE_TOKEN_CLAIM
-        ) != get_md5_hash_password(user.password):
-            raise exceptions.AuthenticationFailed(
-                "The password changed since this token was issued.", code="password_changed"
-            )
-        if not user.tenant.is_active:
-            raise TenantSuspended()
-        return user
+        return user_for_token(validated_token, related=("tenant", "profile"))
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from users.emails import canonical_email_or_none
 from users.models import DEFAULT_TENANT_SLUG, Tenant
 
 User = get_user_model()
@@ -29,9 +30,10 @@ class TenantEmailBackend(ModelBackend):
         email = kwargs.get("email") or username
         if not email or password is None:
             return None
-        users = User._default_manager.filter(email__lower=email.strip().lower())
+        canonical = canonical_email_or_none(email)
+        users = User._default_manager.filter(email=canonical)
         users = users.filter(tenant=tenant) if tenant is not None else users.filter(tenant__slug=DEFAULT_TENANT_SLUG)
-        user = users.select_related("tenant").first()
+        user = users.select_related("tenant").first() if canonical is not None else None
         if user is None:
             # Hash anyway so a missing account takes as long as a wrong password.
             User().set_password(password)

@@ -15,6 +15,7 @@ from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse
 
 from fitcore.api.exceptions import problem_json_response
+from users.emails import canonical_email_or_none
 
 LOCKOUT_CODE = "too_many_failed_logins"
 
@@ -50,8 +51,14 @@ def lockout_response(
 
 
 def normalise_username(email: str | None) -> str | None:
-    """Emails match case-insensitively, so ``Alice@x`` and ``alice@x`` must share one failure counter."""
-    return email.strip().lower() if email else None
+    """Every spelling of one address (any case, fullwidth letters…) shares one failure counter.
+
+    Input with no canonical form matches no account; it is counted under its own
+    stripped, lower-cased text, so hammering garbage still locks the client out.
+    """
+    if not email:
+        return None
+    return canonical_email_or_none(email) or email.strip().lower()
 
 
 def client_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

@@ -18,6 +18,11 @@ class ApiKey(TenantOwned):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Rotation happens once per key: the old key records when, the new one where it came from.
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rotated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]

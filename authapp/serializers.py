@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from users.models import User
-from users.serializers import UserSerializer
+from users.serializers import CanonicalEmailField, UserSerializer
 
 from .error_codes import EMAIL_TAKEN_MESSAGE, AuthErrorCode, field_error
 from .tokens import TenantTokenRefreshSerializer
@@ -71,17 +71,17 @@ def _check_new_passwords(attrs: dict[str, Any], user: User) -> None:
 class RegisterSerializer(serializers.Serializer):
     # Needs context["tenant"]: emails are unique per tenant. (Docstrings here become schema text.)
 
-    email = serializers.EmailField(max_length=254)
+    email = CanonicalEmailField()
     password = _password_field()
     first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     cookie = _cookie_field()
 
     def validate_email(self, value: str) -> str:
-        email = User.objects.normalize_email(value.strip())
-        if User.objects.for_tenant(self.context["tenant"]).filter(email__lower=email.lower()).exists():
+        # ``value`` is canonical already (CanonicalEmailField): every spelling of an address meets here.
+        if User.objects.for_tenant(self.context["tenant"]).filter(email=value).exists():
             raise serializers.ValidationError(EMAIL_TAKEN_MESSAGE, code=AuthErrorCode.EMAIL_TAKEN.value)
-        return email
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # An unsaved user, so UserAttributeSimilarityValidator can compare the password with the names.
@@ -96,6 +96,7 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
+    # Plain: an address with no canonical form matches no account, and is answered like one.
     email = serializers.EmailField(max_length=254)
     password = _password_field()
     cookie = _cookie_field()
@@ -115,19 +116,13 @@ class SessionRefreshSerializer(TenantTokenRefreshSerializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    # Needs context["request"] with the signed-in user.
+    # Needs context["request"] with the signed-in user. The old password is checked by
+    # the view, through authapp.services.account_password_check (counted by the lockout).
 
     old_password = _password_field()
     new_password1 = _password_field()
     new_password2 = _password_field()
     cookie = _cookie_field()
-
-    def validate_old_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError(
-                "Your current password was entered incorrectly.", code=AuthErrorCode.PASSWORD_INCORRECT.value
-            )
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         _check_new_passwords(attrs, self.context["request"].user)
@@ -135,6 +130,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class PasswordResetSerializer(serializers.Serializer):
+    # Plain: an address with no canonical form matches no account, and is answered like one.
     email = serializers.EmailField(max_length=254)
 
 
@@ -165,6 +161,7 @@ class EmailVerifySerializer(serializers.Serializer):
 
 
 class EmailResendSerializer(serializers.Serializer):
+    # Plain: an address with no canonical form matches no account, and is answered like one.
     email = serializers.EmailField(max_length=254)
 
 

@@ -23,8 +23,14 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "last_used_at",
             "expires_at",
             "revoked_at",
+            "rotated_at",
+            "rotated_from",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "rotated_at": {"help_text": "When this key was rotated; a key is rotated once."},
+            "rotated_from": {"help_text": "The key this one replaced, if it came from a rotation."},
+        }
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
@@ -33,7 +39,10 @@ class ApiKeyCreateSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=SCOPE_CHOICES),
         required=False,
         allow_empty=False,
-        help_text="Omit for a key with every scope.",
+        help_text=(
+            "Omit for a key with every scope except `users:tokens`. Wildcards (`*`, `users:*`) never include "
+            "`users:tokens`: a key can mint user tokens only if that scope is listed by name."
+        ),
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 

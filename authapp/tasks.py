@@ -13,9 +13,11 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from celery import shared_task
 
+from users.emails import canonical_email_or_none
 from users.models import User
 
 from .adapters import frontend_url
+from .email_confirmation import confirmation_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +32,38 @@ def send_email_confirmation(*, tenant_id: int, address_id: int, signup: bool) ->
         .filter(pk=address_id, user__tenant_id=tenant_id, user__is_active=True, verified=False)
         .first()
     )
+    if address is None:
+        return
+    context = {
+        "user": address.user,
+        "activate_url": frontend_url("verify-email", key=confirmation_key(address)),
+    }
+    template = "account/email/email_confirmation_signup" if signup else "account/email/email_confirmation"
+    get_account_adapter(None).send_mail(template, address.email, context)
+
+
+@shared_task(name="authapp.resend_email_confirmation", **_RETRY)
+def resend_email_confirmation(*, tenant_id: int, email: str) -> None:
+    """A new link if ``email`` is an unverified address of an active user of the tenant; else nothing."""
+    canonical = canonical_email_or_none(email)
+    address = (
+        EmailAddress.objects.filter(
+            user__tenant_id=tenant_id, user__is_active=True, email=canonical, verified=False
+        ).first()
+        if canonical
+        else None
+    )
     if address is not None:
-        address.send_confirmation(None, signup=signup)
+        send_email_confirmation(tenant_id=tenant_id, address_id=address.pk, signup=False)
 
 
 @shared_task(name="authapp.send_password_reset", **_RETRY)
-def send_password_reset(*, tenant_id: int, user_id: int) -> None:
-    user = User.objects.for_tenant(tenant_id).select_related("tenant").filter(pk=user_id, is_active=True).first()
+def send_password_reset(*, tenant_id: int, email: str) -> None:
+    """The reset link, if ``email`` names an active user of the tenant; the request never looked."""
+    canonical = canonical_email_or_none(email)
+    if canonical is None:
+        return
+    user = User.objects.for_tenant(tenant_id).select_related("tenant").filter(email=canonical, is_active=True).first()
     if user is None:
         return
     uid = user_pk_to_url_str(user)

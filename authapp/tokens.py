@@ -3,30 +3,49 @@
 import time
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from .authentication import TENANT_CLAIM, TenantSuspended
+from .authentication import user_for_token
+from .claims import AUTH_TIME_CLAIM, GENERATION_CLAIM, TENANT_CLAIM, check_claims
 
-User = get_user_model()
+
+class _CheckedClaims:
+    """Refuses a token whose claims are missing or malformed, before anything reads them."""
+
+    payload: dict[str, Any]
+
+    def verify(self) -> None:
+        check_claims(self.payload)
+        super().verify()  # type: ignore[misc]  # expiry, token type, and (refresh) the blacklist
+
+
+class FitcoreAccessToken(_CheckedClaims, AccessToken):
+    """SIMPLE_JWT["AUTH_TOKEN_CLASSES"]: what authentication accepts."""
+
+
+class FitcoreRefreshToken(_CheckedClaims, RefreshToken):  # type: ignore[misc]  # simplejwt's own MRO
+    """Every refresh token we mint, rotate or revoke."""
+
+    access_token_class = FitcoreAccessToken
 
 
 class TenantTokenObtainSerializer(TokenObtainPairSerializer):
+    token_class = FitcoreRefreshToken
+
     @classmethod
     def get_token(cls, user: Any) -> RefreshToken:
         token = super().get_token(user)
-        token[TENANT_CLAIM] = user.tenant_id  # copied into every access token minted from it
+        # Copied into every access token minted from it.
+        token[TENANT_CLAIM] = user.tenant_id
+        token[GENERATION_CLAIM] = user.auth_generation
+        token[AUTH_TIME_CLAIM] = int(time.time())  # a sign-in; a refresh carries the original over
         return token  # type: ignore[return-value]
-
-
-AUTH_TIME_CLAIM = "auth_time"
 
 
 def issue_token_pair(user: Any, *, auth_time: int | None = None) -> dict[str, str]:
@@ -37,7 +56,8 @@ def issue_token_pair(user: Any, *, auth_time: int | None = None) -> dict[str, st
     refreshing; only a real sign-in sets it.
     """
     refresh = TenantTokenObtainSerializer.get_token(user)
-    refresh[AUTH_TIME_CLAIM] = auth_time if auth_time is not None else int(time.time())
+    if auth_time is not None:
+        refresh[AUTH_TIME_CLAIM] = auth_time
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -56,7 +76,7 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
         if not raw:
             raise exceptions.ValidationError({"refresh": ["This field is required."]}, code="required")
         try:
-            refresh = RefreshToken(raw, verify=True)
+            refresh = FitcoreRefreshToken(raw, verify=True)
         except TokenError as exc:
             raise InvalidToken(str(exc)) from None
         try:
@@ -71,7 +91,7 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
                 )
                 if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
                     raise InvalidToken("Token is blacklisted")
-                user = self._user_for(refresh)
+                user = user_for_token(refresh)
                 BlacklistedToken.objects.create(token=outstanding)
         except IntegrityError:
             # The blacklist row is unique per token: another refresh blacklisted it first.
@@ -83,20 +103,3 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
                 raise InvalidToken("Token is being refreshed by another request") from None
             raise
         return issue_token_pair(user, auth_time=refresh.get(AUTH_TIME_CLAIM))
-
-    @staticmethod
-    def _user_for(refresh: RefreshToken) -> Any:
-        user = User._default_manager.select_related("tenant").filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
-        if user is None or not user.is_active:
-            raise exceptions.AuthenticationFailed("No active account for this token.", code="no_active_account")
-        if refresh.get(TENANT_CLAIM) != user.tenant_id:
-            raise exceptions.AuthenticationFailed("Token was not issued for this tenant.", code="token_tenant_mismatch")
-        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
-            user.password
-        ):
-            raise exceptions.AuthenticationFailed(
-                "The password changed since this token was issued.", code="password_changed"
-            )
-        if not user.tenant.is_active:
-            raise TenantSuspended()
-        return user

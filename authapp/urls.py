@@ -10,6 +10,7 @@ urlpatterns = [
     path("register/", auth.RegisterView.as_view(), name="register"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("logout/all/", auth.LogoutEverywhereView.as_view(), name="logout-all"),
     # Only our refresh view: simplejwt's beside it would add a second "TokenRefresh" schema component.
     path("token/refresh/", auth.TokenRefreshView.as_view(), name="token-refresh"),
     path("password/change/", auth.PasswordChangeView.as_view(), name="password-change"),

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Count, QuerySet
@@ -11,7 +11,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from .emails import InvalidEmail, canonical_email
 from .models import Profile, Tenant, User
+from .services import user_sign_out_everywhere
 
 
 @admin.register(Tenant)
@@ -59,8 +61,11 @@ class UserChangeForm(forms.ModelForm):
     def clean_email(self) -> str:
         # The tenant is not a field of this form, so Django cannot run the per-tenant
         # unique constraint itself; without this a clash is an IntegrityError (500).
-        email: str = self.cleaned_data["email"]
-        clash = User._default_manager.filter(tenant_id=self.instance.tenant_id, email__lower=email.lower())
+        try:
+            email = canonical_email(self.cleaned_data["email"])
+        except InvalidEmail as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        clash = User._default_manager.filter(tenant_id=self.instance.tenant_id, email=email)
         if clash.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another user of this tenant already has this email address.")
         return email
@@ -102,6 +107,15 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["tenant", "email", "usable_password", "password1", "password2"]}),
     ]
     inlines = [ProfileInline]
+    actions = ["sign_out_everywhere"]
+
+    @admin.action(description="Sign out everywhere (retire every token of the selected users)")
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = 0
+        for user in queryset:
+            user_sign_out_everywhere(user=user)
+            count += 1
+        messages.success(request, f"Signed {count} user(s) out everywhere.")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

@@ -12,16 +12,11 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from fitcore.api.models import BaseModel, TenantOwned
 
-# Emails compare as LOWER(email) = the Python-lowered input, everywhere: one rule for the
-# unique constraint (which the lookup can use as its index), sign-in and the lockout
-# counter. iexact compares UPPER() on PostgreSQL, where dotless i (U+0131) and i meet and a look-alike
-# address reached another account's password on a counter of its own.
-models.EmailField.register_lookup(Lower)
+from .emails import InvalidEmail, canonical_email
 
 # Our own consumer app is simply the first tenant (created by migration 0002).
 DEFAULT_TENANT_SLUG = "fitcore"
@@ -57,6 +52,11 @@ class Tenant(BaseModel):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """The canonical form (users.emails); raises ``InvalidEmail`` (a ValueError) when there is none."""
+        return canonical_email(email or "")
+
     def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
@@ -79,14 +79,24 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # Emails are unique per tenant; staff (admin login, createsuperuser) live in the first-party tenant.
-        return self.get(tenant__slug=DEFAULT_TENANT_SLUG, email__lower=(username or "").strip().lower())
+        try:
+            email = canonical_email(username or "")
+        except InvalidEmail:
+            raise self.model.DoesNotExist() from None
+        return self.get(tenant__slug=DEFAULT_TENANT_SLUG, email=email)
 
     def for_tenant(self, tenant: "Tenant | int") -> models.QuerySet["User"]:
         return self.filter(tenant_id=tenant if isinstance(tenant, int) else tenant.pk)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """An end user (or staff member). Email is the login, unique within a tenant."""
+    """An end user (or staff member). Email is the login, unique within a tenant.
+
+    ``email`` is always stored in its canonical form (users.emails), so uniqueness and
+    every look-up are plain equality on this column. ``auth_generation`` is copied into
+    every token issued for the user; authentication refuses a token whose generation is
+    not the current one, so bumping it signs the user out everywhere, for good.
+    """
 
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
@@ -101,8 +111,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can log into the FitCore staff admin.")
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    auth_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Tokens carry the generation they were issued in; a bump signs the user out everywhere.",
+    )
 
     objects: ClassVar[UserManager] = UserManager()
+
+    # What the row held when loaded: a change of access (see save()) retires every token.
+    _ACCESS_FIELDS = ("is_active", "role")
+    _loaded_access: tuple[Any, ...] | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -111,11 +130,52 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint("tenant", Lower("email"), name="users_user_unique_email_per_tenant"),
+            # Plain equality on the canonical column: the same rule on SQLite and PostgreSQL.
+            models.UniqueConstraint(fields=["tenant", "email"], name="users_user_unique_email_per_tenant"),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> "User":
+        user = super().from_db(*args, **kwargs)
+        if all(name in user.__dict__ for name in cls._ACCESS_FIELDS):
+            user._loaded_access = tuple(getattr(user, name) for name in cls._ACCESS_FIELDS)
+        return user
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.email = canonical_email(self.email)
+        except InvalidEmail as exc:
+            raise ValidationError({"email": ValidationError(exc.message, code=exc.code)}) from None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps two row invariants on every path (API, admin, shell, commands).
+
+        The email is stored canonical; and a change of ``is_active`` or ``role`` bumps
+        ``auth_generation``, so tokens issued before a deactivation or a role change stay
+        dead even after the user is reactivated. (``QuerySet.update()`` bypasses this:
+        use ``users.services.user_sign_out_everywhere`` beside such bulk writes.)
+        """
+        update_fields = kwargs.get("update_fields")
+        fields = set(update_fields) if update_fields is not None else None
+        if fields is None or "email" in fields:
+            self.email = canonical_email(self.email)
+        current = tuple(getattr(self, name) for name in self._ACCESS_FIELDS)
+        loaded = self._loaded_access or current
+        # What the row holds once this save is done: only the fields being written change.
+        stored = tuple(
+            now if fields is None or name in fields else before
+            for name, before, now in zip(self._ACCESS_FIELDS, loaded, current, strict=True)
+        )
+        if stored != loaded:
+            self.auth_generation += 1
+            if fields is not None:
+                kwargs["update_fields"] = [*fields, "auth_generation"]
+        super().save(*args, **kwargs)
+        self._loaded_access = stored
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

@@ -2,7 +2,28 @@ from typing import Any
 
 from rest_framework import serializers
 
+from .emails import InvalidEmail, canonical_email
 from .models import Allergen, Profile, User
+
+
+class CanonicalEmailField(serializers.EmailField):
+    """An email address in input, handed on in its canonical form (users.emails).
+
+    Invisible, control or format characters, a non-ASCII local part and an invalid
+    domain are field errors here, so no look-alike spelling reaches a look-up.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return canonical_email(value)
+        except InvalidEmail as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
+
 
 # --- output -------------------------------------------------------------------------
 
@@ -227,7 +248,7 @@ class ProfileImageInputSerializer(serializers.Serializer):
 
 
 class ManagedUserCreateInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = CanonicalEmailField(help_text="Stored in canonical form: lower case, the domain in IDNA (punycode).")
     password = serializers.CharField(
         required=False,
         trim_whitespace=False,

@@ -8,17 +8,20 @@ from enum import StrEnum
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import F, ProtectedError, RestrictedError
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from fitcore.api.exceptions import ApplicationError
 
 from . import registry
+from .emails import InvalidEmail, canonical_email
 from .images import process_profile_image
 from .models import Profile, Tenant, User
 from .selectors import profile_get
@@ -34,6 +37,7 @@ class ErrorCode(StrEnum):
     RECENT_LOGIN_REQUIRED = "recent_login_required"
     ACCOUNT_DELETION_BLOCKED = "account_deletion_blocked"
     USER_INACTIVE = "user_inactive"
+    MINT_FOR_MEMBERS_ONLY = "mint_for_members_only"
 
 
 EMAIL_TAKEN_MESSAGE = "A user with this email already exists in this tenant."
@@ -66,6 +70,13 @@ def _email_taken_error() -> ApplicationError:
         status=400,
         errors=[{"field": "email", "code": ErrorCode.EMAIL_TAKEN, "message": EMAIL_TAKEN_MESSAGE}],
     )
+
+
+def _canonical_or_error(email: str) -> str:
+    try:
+        return canonical_email(email)
+    except InvalidEmail as exc:
+        raise ValidationError({"email": ValidationError(exc.message, code=exc.code)}) from None
 
 
 def _apply(instance: Any, data: dict[str, Any], allowed: Iterable[str]) -> list[str]:
@@ -162,8 +173,8 @@ def user_create(
     (ACCOUNT_EMAIL_VERIFICATION=mandatory) would lock the user out with no way to ask
     for a confirmation link.
     """
-    email = User.objects.normalize_email(email).strip()
-    if User.objects.for_tenant(tenant).filter(email__lower=email.lower()).exists():
+    email = _canonical_or_error(email)
+    if User.objects.for_tenant(tenant).filter(email=email).exists():
         raise _email_taken_error()
     candidate = User(tenant=tenant, email=email, first_name=first_name, last_name=last_name, role=role)
     if password is not None:
@@ -176,7 +187,7 @@ def user_create(
             user = User.objects.create_user(
                 email, password, tenant=tenant, first_name=first_name, last_name=last_name, role=role
             )
-            EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=False)
+            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
             return user
     except IntegrityError:
         # A concurrent request created the same email between our check and the insert.
@@ -186,13 +197,39 @@ def user_create(
 def user_tokens_issue(*, user: User) -> dict[str, str]:
     """A JWT pair for ``user``, so a partner backend can sign its user into its app.
 
-    Minted by authapp's issuer, registered in users.registry (authapp sits below users).
+    Only ever for an active member: a token minted for a tenant admin would hand its
+    holder the admin's powers (managing keys and users), so nobody mints one, not
+    even an admin for themselves; admins sign in with their own credentials. Who may
+    call this is the view's business (an API key holding ``users:tokens`` by name, or a
+    tenant admin). Minted by authapp's issuer, registered in users.registry.
     """
+    if user.is_tenant_admin or user.is_staff or user.is_superuser:
+        raise ApplicationError(
+            code=ErrorCode.MINT_FOR_MEMBERS_ONLY,
+            message="Tokens can be minted for members only, never for a tenant admin.",
+            status=403,
+        )
     if not user.is_active:
         raise ApplicationError(
             code=ErrorCode.USER_INACTIVE, message="This user is deactivated; activate it first.", status=409
         )
     return registry.issue_tokens(user)
+
+
+def user_sign_out_everywhere(*, user: User) -> User:
+    """Retire every token issued to ``user`` so far, access and refresh, on every device, for good.
+
+    Bumps ``auth_generation`` (authentication refuses tokens of an older generation) and
+    blacklists the outstanding refresh tokens too, so they also show as revoked.
+    """
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(auth_generation=F("auth_generation") + 1)
+        outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+    user.refresh_from_db(fields=["auth_generation"])
+    return user
 
 
 def user_delete(*, user: User) -> None:
@@ -220,11 +257,15 @@ def user_delete(*, user: User) -> None:
         ) from None
 
 
-def user_account_delete(*, user: User, password: str | None, token_issued_at: datetime | None) -> None:
+def user_account_delete(
+    *, request: HttpRequest, user: User, password: str | None, token_issued_at: datetime | None
+) -> None:
     """Self-service deletion: the caller proves again that they are the owner.
 
-    With a usable password it must be given. A social-only account has none, so its
-    proof is a token issued within ``RECENT_LOGIN_WINDOW`` (a fresh sign-in).
+    With a usable password it must be given, and it is checked like a sign-in
+    (``django.contrib.auth.authenticate`` with the Django ``request``), so django-axes
+    counts failures and a locked-out client gets 429 from its middleware. A social-only
+    account has no password, so its proof is a token issued within ``RECENT_LOGIN_WINDOW``.
     """
     if user.has_usable_password():
         if not password:
@@ -235,7 +276,8 @@ def user_account_delete(*, user: User, password: str | None, token_issued_at: da
                 status=400,
                 errors=[{"field": "password", "code": "required", "message": message}],
             )
-        if not user.check_password(password):
+        checked = authenticate(request, email=user.email, password=password, tenant=user.tenant)
+        if checked is None or checked.pk != user.pk:
             raise ApplicationError(code=ErrorCode.PASSWORD_INCORRECT, message="The password is incorrect.", status=403)
     elif token_issued_at is None or timezone.now() - token_issued_at > RECENT_LOGIN_WINDOW:
         raise ApplicationError(

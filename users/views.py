@@ -21,7 +21,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.permissions import IsEndUser, IsTenantWide
 from fitcore.api.schema import AutoSchema, ProblemSerializer, ValidationProblemSerializer
 from fitcore.api.tenancy import TenantScopedViewSet, is_api_key, principal_tenant
-from fitcore.api.throttling import UserRateThrottle
+from fitcore.api.throttling import PasswordCheckThrottle
 
 from . import selectors, services
 from .filters import ManagedUserFilter
@@ -72,16 +72,6 @@ class _JsonBodyOnDeleteSchema(AutoSchema):
         return None if schema is None else {"content": {"application/json": {"schema": schema}}}
 
 
-class AccountDeleteThrottle(UserRateThrottle):
-    """Caps password checks through ``DELETE me/``: a stolen access token must not become a password oracle.
-
-    The rate is fixed here rather than in settings: it is a security limit, not a business one.
-    """
-
-    scope = "account_delete"
-    rate = "10/hour"
-
-
 # --- the signed-in user --------------------------------------------------------------
 
 
@@ -95,7 +85,7 @@ class MeView(APIView):
     def get_throttles(self) -> list[Any]:
         throttles = list(super().get_throttles())
         if self.request.method == "DELETE":
-            throttles.append(AccountDeleteThrottle())
+            throttles.append(PasswordCheckThrottle())
         return throttles
 
     @extend_schema(summary="Your account and profile", responses={200: MeSerializer})
@@ -137,6 +127,7 @@ class MeView(APIView):
         payload = AccountDeleteInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.user_account_delete(
+            request=request._request,  # the password check goes through the sign-in lockout
             user=_me(request),
             password=payload.validated_data.get("password"),
             token_issued_at=_token_issued_at(request),
@@ -269,10 +260,32 @@ USER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
     ),
     tokens=extend_schema(
         summary="Sign a user in: mint a JWT pair",
-        description="For a partner backend that authenticates its users itself. The user must be active.",
+        description=(
+            "For a partner backend that authenticates its users itself. Who may mint for whom:\n\n"
+            "- the caller is an API key holding `users:tokens` **by name** (no wildcard and no default key "
+            "includes it), or a tenant admin;\n"
+            "- the user is an active **member** of the caller's tenant. Nobody mints for a tenant admin, not "
+            "even an admin for themselves (403 `mint_for_members_only`): a minted token would hand over the "
+            "admin's powers."
+        ),
         parameters=[USER_ID],
         request=None,
-        responses={201: UserTokenPairSerializer, 409: _problem("The user is deactivated (`user_inactive`).")},
+        responses={
+            201: UserTokenPairSerializer,
+            403: _problem("`mint_for_members_only`, `insufficient_scope`, `tenant_admin_required`."),
+            409: _problem("The user is deactivated (`user_inactive`)."),
+        },
+    ),
+    sign_out=extend_schema(
+        summary="Sign a user out everywhere",
+        description=(
+            "Every access and refresh token issued to the user so far stops working at once and for good "
+            "(reactivating or changing the user later does not revive them). API keys (`users:write`) may do "
+            "this to members, tenant admins to anyone of their tenant."
+        ),
+        parameters=[USER_ID],
+        request=None,
+        responses={204: None},
     ),
 )
 @extend_schema(tags=TAGS)
@@ -347,6 +360,11 @@ class ManagedUserViewSet(
     def tokens(self, request: Request, pk: str) -> Response:
         tokens = services.user_tokens_issue(user=self._target_for_write(request))
         return Response(UserTokenPairSerializer(tokens).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="sign-out")
+    def sign_out(self, request: Request, pk: str) -> Response:
+        services.user_sign_out_everywhere(user=self._target_for_write(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _target_for_write(self, request: Request) -> User:
         user = cast(User, self.get_object())

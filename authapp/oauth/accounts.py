@@ -18,6 +18,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 
+from users.emails import canonical_email_or_none
 from users.models import Tenant, User
 
 from .errors import SocialErrorCode, refused
@@ -78,7 +79,7 @@ def _sign_in(*, tenant: Tenant, identity: VerifiedIdentity, first_name: str, las
         return SocialSignIn(user=user, created=False)
 
     email = _verified_email(identity)
-    existing = User.objects.for_tenant(tenant).select_for_update().filter(email__lower=email.lower()).first()
+    existing = User.objects.for_tenant(tenant).select_for_update().filter(email=email).first()
     if existing is not None:
         _ensure_active(existing)
         _verify_address_of(existing, email=email)
@@ -95,18 +96,19 @@ def _sign_in(*, tenant: Tenant, identity: VerifiedIdentity, first_name: str, las
 
 
 def _verified_email(identity: VerifiedIdentity) -> str:
-    """Linking or creating by email needs an address the provider has verified."""
-    if identity.email is None:
+    """Linking or creating by email needs an address the provider has verified, in its canonical form."""
+    email = canonical_email_or_none(identity.email)
+    if email is None:
         raise refused(
             SocialErrorCode.EMAIL_MISSING,
-            f"{identity.provider.name} did not share an email address; allow it and sign in again.",
+            f"{identity.provider.name} did not share a usable email address; allow it and sign in again.",
         )
     if not identity.email_verified:
         raise refused(
             SocialErrorCode.EMAIL_UNVERIFIED,
-            f"{identity.provider.name} has not verified {identity.email}; verify it there first.",
+            f"{identity.provider.name} has not verified {email}; verify it there first.",
         )
-    return identity.email
+    return email
 
 
 def _ensure_active(user: User) -> None:
@@ -116,7 +118,7 @@ def _ensure_active(user: User) -> None:
 
 def _verify_address_of(user: User, *, email: str) -> None:
     addresses = EmailAddress.objects.filter(user=user)
-    address = addresses.filter(email__lower=email.lower()).first()
+    address = addresses.filter(email=email).first()
     if (address is None or not address.verified) and not user.is_staff and user.has_usable_password():
         user.set_unusable_password()
         user.save(update_fields=["password"])

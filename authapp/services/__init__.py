@@ -3,6 +3,7 @@
 from .accounts import (
     account_authenticate,
     account_password_change,
+    account_password_check,
     account_password_reset_confirm,
     account_password_reset_send,
     account_register,
@@ -19,6 +20,7 @@ __all__ = [
     "IssuedKey",
     "account_authenticate",
     "account_password_change",
+    "account_password_check",
     "account_password_reset_confirm",
     "account_password_reset_send",
     "account_register",

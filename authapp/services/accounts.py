@@ -11,7 +11,7 @@ from __future__ import annotations
 from allauth.account import app_settings as allauth_settings
 from allauth.account import signals as allauth_signals
 from allauth.account.adapter import get_adapter as get_account_adapter
-from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from users.models import Tenant, User
 
 from .. import tasks
+from ..email_confirmation import address_for_key
 from ..error_codes import EMAIL_TAKEN_MESSAGE, AuthErrorCode, EmailNotVerified, InvalidCredentials, field_error
 from ..lockout import lockout_reset
 from ..tasks import enqueue_after_commit
@@ -37,7 +38,8 @@ def email_verification_mandatory() -> bool:
 
 
 def email_is_verified(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, email__lower=user.email.lower(), verified=True).exists()
+    # Both sides are stored canonical (users.emails), so equality is the comparison.
+    return EmailAddress.objects.filter(user=user, email=user.email, verified=True).exists()
 
 
 # --- registration and sign-in --------------------------------------------------------
@@ -54,8 +56,8 @@ def account_register(
 ) -> User:
     """Create ``tenant``'s user with an unverified primary EmailAddress; email the link unless verification is off.
 
-    The caller has validated the password and checked the email is free; the unique
-    constraint still decides a race between two sign-ups with the same address.
+    The caller has validated the password and checked the (canonical) email is free;
+    the unique constraint still decides a race between two sign-ups with the same address.
     """
     request.signup_tenant = tenant  # type: ignore[attr-defined]  # read by AccountAdapter.new_user
     user: User = get_account_adapter(request).new_user(request)
@@ -66,9 +68,9 @@ def account_register(
     try:
         with transaction.atomic():
             user.save()
-            address = EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=False)
+            address = EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     except IntegrityError:
-        if User.objects.for_tenant(tenant).filter(email__lower=email.lower()).exists():
+        if User.objects.for_tenant(tenant).filter(email=user.email).exists():
             raise field_error("email", EMAIL_TAKEN_MESSAGE, AuthErrorCode.EMAIL_TAKEN) from None
         raise
     allauth_signals.user_signed_up.send(sender=User, request=request, user=user)
@@ -98,6 +100,21 @@ def account_authenticate(*, request: HttpRequest, tenant: Tenant, email: str, pa
 # --- passwords -----------------------------------------------------------------------
 
 
+def account_password_check(*, request: HttpRequest, user: User, password: str) -> bool:
+    """Is ``password`` the signed-in ``user``'s? Checked like a sign-in, so django-axes counts it.
+
+    A stolen access token must not turn the password change into a guessing oracle:
+    failures add to the same per-email-and-IP counter as failed logins, and once it is
+    locked this answers False without checking, while ``request.axes_locked_out`` makes
+    AxesMiddleware answer 429 (see authapp.lockout). A success clears the counter.
+    """
+    checked = authenticate(request, email=user.email, password=password, tenant=user.tenant)
+    if checked is None or checked.pk != user.pk:
+        return False
+    lockout_reset(email=user.email)
+    return True
+
+
 def account_password_change(*, request: HttpRequest, user: User, new_password: str) -> User:
     """Every token issued before carries the old password's hash claim and stops working."""
     user.set_password(new_password)
@@ -107,15 +124,15 @@ def account_password_change(*, request: HttpRequest, user: User, new_password: s
 
 
 def account_password_reset_send(*, request: HttpRequest, tenant: Tenant, email: str) -> None:
-    """Email a reset link if ``tenant`` has an active user with ``email``; silently do nothing otherwise.
+    """Queue one task that emails a reset link if ``tenant`` has an active user with ``email``.
 
-    The link opens ``{FRONTEND_URL}/reset-password?uid=..&token=..``; the token is allauth's
-    (Django's generator plus the email), so it dies with the next password change or sign-in.
+    The request does the same work whoever the address belongs to (no look-up here, one
+    task queued), so neither the answer nor its timing tells whether an account exists;
+    the worker decides. The link opens ``{FRONTEND_URL}/reset-password?uid=..&token=..``;
+    the token is Django's generator (bound to the password hash and last login), so it
+    dies with the next password change or sign-in.
     """
-    user = User.objects.for_tenant(tenant).filter(email__lower=email.lower(), is_active=True).only("pk").first()
-    if user is not None:
-        # Sent by a worker: the answer (and its timing) is the same whether or not we found someone.
-        enqueue_after_commit(tasks.send_password_reset, tenant_id=tenant.pk, user_id=user.pk)
+    enqueue_after_commit(tasks.send_password_reset, tenant_id=tenant.pk, email=email)
 
 
 def account_password_reset_confirm(*, request: HttpRequest, user: User, new_password: str) -> User:
@@ -123,7 +140,7 @@ def account_password_reset_confirm(*, request: HttpRequest, user: User, new_pass
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
-        EmailAddress.objects.filter(user=user, email__lower=user.email.lower(), verified=False).update(verified=True)
+        EmailAddress.objects.filter(user=user, email=user.email, verified=False).update(verified=True)
     lockout_reset(email=user.email)
     allauth_signals.password_reset.send(sender=User, request=request, user=user)
     return user
@@ -140,24 +157,22 @@ def email_verification_send(*, request: HttpRequest | None, address: EmailAddres
 
 
 def email_verification_resend(*, request: HttpRequest, tenant: Tenant, email: str) -> None:
-    """A new link for an unverified address of ``tenant``; nothing, and no hint of it, otherwise."""
-    address = (
-        EmailAddress.objects.select_related("user")
-        .filter(user__tenant=tenant, user__is_active=True, email__lower=email.lower(), verified=False)
-        .first()
-    )
-    if address is not None:
-        email_verification_send(request=request, address=address, signup=False)
+    """A new link for an unverified address of ``tenant``; nothing, and no hint of it, otherwise.
+
+    Like the password reset, the request only queues a task, whoever the address belongs to.
+    """
+    enqueue_after_commit(tasks.resend_email_confirmation, tenant_id=tenant.pk, email=email)
 
 
 def email_address_verify(*, request: HttpRequest, key: str) -> EmailAddress:
-    """Confirm the address a key from our email names. Keys are allauth's signed (HMAC) ones, or stored ones."""
-    confirmation: EmailConfirmationHMAC | EmailConfirmation | None = EmailConfirmationHMAC.from_key(key)
-    if confirmation is None:
-        confirmation = EmailConfirmation.from_key(key)
-    address = confirmation.confirm(request) if confirmation is not None else None
-    if address is None:
-        raise field_error(
-            "key", "This confirmation link is invalid, expired or already used.", AuthErrorCode.INVALID_KEY
-        )
+    """Confirm the address a key from our email was issued for (authapp.email_confirmation)."""
+    with transaction.atomic():
+        address = address_for_key(key)
+        # Conditional, so two clicks of one link confirm once.
+        if address is None or not EmailAddress.objects.filter(pk=address.pk, verified=False).update(verified=True):
+            raise field_error(
+                "key", "This confirmation link is invalid, expired or already used.", AuthErrorCode.INVALID_KEY
+            )
+    address.verified = True
+    allauth_signals.email_confirmed.send(sender=EmailAddress, request=request, email_address=address)
     return address

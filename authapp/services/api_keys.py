@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fitcore.api.exceptions import ApplicationError
-from fitcore.api.scopes import ALL_SCOPES, is_valid
+from fitcore.api.scopes import DEFAULT_SCOPES, is_valid
 from users.models import Tenant
 
 from .. import keys
@@ -23,7 +23,9 @@ class IssuedKey:
 
 def _clean_scopes(scopes: list[str] | None) -> list[str]:
     if scopes is None:
-        return list(ALL_SCOPES)  # like a Stripe secret key; restricted keys are the option
+        # Like a Stripe secret key, restricted keys being the option; but never the
+        # explicit-only scopes (users:tokens), which must be asked for by name.
+        return list(DEFAULT_SCOPES)
     unknown = sorted({s for s in scopes if not is_valid(s)})
     if unknown:
         raise ApplicationError(
@@ -44,6 +46,7 @@ def api_key_create(
     scopes: list[str] | None = None,
     created_by: Any = None,
     expires_at: datetime | None = None,
+    rotated_from: ApiKey | None = None,
 ) -> IssuedKey:
     clean = _clean_scopes(scopes)
     if expires_at is not None and expires_at <= timezone.now():
@@ -60,6 +63,7 @@ def api_key_create(
                     scopes=clean,
                     created_by=created_by if getattr(created_by, "pk", None) else None,
                     expires_at=expires_at,
+                    rotated_from=rotated_from,
                 )
         except IntegrityError:
             continue
@@ -76,15 +80,37 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 
 def api_key_rotate(*, api_key: ApiKey, grace: timedelta = timedelta(hours=24), created_by: Any = None) -> IssuedKey:
-    """A new key with the same name and scopes; the old one keeps working for ``grace``."""
+    """A replacement with the same name, scopes and expiry policy; the old key keeps working for ``grace``.
+
+    Expiry policy: a key that expires gets a replacement with the same lifetime,
+    counted from now (a 90-day key is replaced by a 90-day key); a key without expiry
+    gets one without. A key is rotated once: the claim on it is a conditional UPDATE,
+    so of two concurrent rotations exactly one succeeds and the other is a 409, and the
+    old key can never father a second live replacement.
+    """
     if not api_key.is_usable:
         raise ApplicationError(code="api_key_not_usable", message="Only a live key can be rotated.", status=409)
+    now = timezone.now()
+    lifetime = api_key.expires_at - api_key.created_at if api_key.expires_at is not None else None
     with transaction.atomic():
+        grace_end = now + grace
+        old_expiry = grace_end if api_key.expires_at is None else min(api_key.expires_at, grace_end)
+        claimed = ApiKey.unscoped.filter(
+            pk=api_key.pk, tenant_id=api_key.tenant_id, rotated_at__isnull=True, revoked_at__isnull=True
+        ).update(rotated_at=now, expires_at=old_expiry, updated_at=now)
+        if not claimed:
+            raise ApplicationError(
+                code="api_key_already_rotated",
+                message="This key was rotated already; rotate its replacement instead.",
+                status=409,
+            )
         issued = api_key_create(
-            tenant=api_key.tenant, name=api_key.name, scopes=list(api_key.scopes), created_by=created_by
+            tenant=api_key.tenant,
+            name=api_key.name,
+            scopes=list(api_key.scopes),
+            created_by=created_by,
+            expires_at=now + lifetime if lifetime is not None else None,
+            rotated_from=api_key,
         )
-        expiry = timezone.now() + grace
-        if api_key.expires_at is None or api_key.expires_at > expiry:
-            api_key.expires_at = expiry
-            api_key.save(update_fields=["expires_at", "updated_at"])
+    api_key.rotated_at, api_key.expires_at = now, old_expiry
     return issued

@@ -51,6 +51,8 @@ sweep.route(
 )
 sweep.route("authapp:login", headers=_tenant_b, payload=lambda w: {"email": w.a_user.email, "password": "x" * 12})
 sweep.route("authapp:logout")
+# Signs B's own callers out everywhere, so it runs after every other call of the sweep.
+sweep.route("authapp:logout-all", last=True)
 sweep.route("authapp:token-refresh")
 sweep.route("authapp:password-change")
 # Always 200 (no account enumeration); must not touch A's rows or echo A's data.

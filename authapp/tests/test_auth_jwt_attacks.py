@@ -150,7 +150,7 @@ ATTACKS: list[tuple[Callable[[User], str], str]] = [
     (refresh_as_access, "token_not_valid"),
     (deleted_user, "user_inactive"),
     (other_tenant_claim, "token_tenant_mismatch"),
-    (missing_tenant_claim, "token_tenant_mismatch"),
+    (missing_tenant_claim, "token_not_valid"),  # every claim must be present and well-formed
     (user_moved_tenant, "token_tenant_mismatch"),
     (user_deactivated, "user_inactive"),
     (before_password_change, "password_changed"),

@@ -1,12 +1,13 @@
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fitcore.api.permissions import IsTenantAdminUser
+from fitcore.api.schema import ProblemSerializer
 from fitcore.api.tenancy import TenantScopedViewSet, principal_tenant
 
 from .. import services
@@ -50,8 +51,18 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
 
     @extend_schema(
         request=None,
-        responses={201: ApiKeyCreatedSerializer},
-        description="Issue a replacement with the same name and scopes; the old key expires in 24 hours.",
+        responses={
+            201: ApiKeyCreatedSerializer,
+            409: OpenApiResponse(
+                ProblemSerializer,
+                description="`api_key_not_usable` (revoked or expired) or `api_key_already_rotated`.",
+            ),
+        },
+        description=(
+            "Issue a replacement with the same name, scopes and expiry policy (a key that expires is replaced "
+            "by one with the same lifetime, counted from now); the old key keeps working for 24 hours, or "
+            "until its own expiry if sooner. A key can be rotated once: rotate the replacement next time."
+        ),
     )
     @action(detail=True, methods=["post"])
     def rotate(self, request: Request, pk: str) -> Response:

@@ -28,14 +28,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from fitcore.api.permissions import IsEndUser
 from fitcore.api.schema import ProblemSerializer
+from fitcore.api.throttling import PasswordCheckThrottle
 from users.models import User
 from users.serializers import UserSerializer
+from users.services import user_sign_out_everywhere
 
 from .. import services
+from ..error_codes import AuthErrorCode, field_error
 from ..serializers import (
     AuthMessageSerializer,
     AuthTokensSerializer,
@@ -51,7 +53,7 @@ from ..serializers import (
     TokenPairSerializer,
 )
 from ..tenants import TENANT_HEADER, tenant_from_header
-from ..tokens import issue_token_pair
+from ..tokens import FitcoreRefreshToken, issue_token_pair
 
 PROBLEM = "application/problem+json"
 
@@ -75,7 +77,8 @@ TENANT_PROBLEMS = {
 TOKEN_PROBLEMS = {
     (401, PROBLEM): _problem(
         "`token_not_valid`: the refresh token is malformed, expired, already used or revoked; "
-        "`password_changed`, `user_inactive`, `token_tenant_mismatch`: sign in again."
+        "`password_changed`, `token_revoked` (signed out everywhere), `user_inactive`, "
+        "`token_tenant_mismatch`: sign in again."
     ),
     (403, PROBLEM): _problem("`tenant_suspended`: the user's tenant is suspended."),
 }
@@ -265,10 +268,30 @@ class LogoutView(PublicAuthView, rest_auth_views.LogoutView):
             missing = serializers.ErrorDetail("Send the refresh token, or the refresh cookie.", code="required")
             raise serializers.ValidationError({"refresh": [missing]})
         try:
-            RefreshToken(raw).blacklist()  # type: ignore[arg-type]
+            FitcoreRefreshToken(raw).blacklist()  # type: ignore[arg-type]
         except TokenError as exc:
             raise InvalidToken(str(exc)) from None
         response = _message("Signed out.")
+        unset_jwt_cookies(response)
+        return response
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Sign out everywhere",
+    description=(
+        "Every access and refresh token of the signed-in user stops working at once, on every device, "
+        "this one included, and for good. Clears the refresh cookie. Sign in again afterwards."
+    ),
+    request=None,
+    responses={200: AuthMessageSerializer},
+)
+class LogoutEverywhereView(APIView):
+    permission_classes = (IsEndUser,)
+
+    def post(self, request: Request) -> Response:
+        user_sign_out_everywhere(user=cast(User, request.user))
+        response = _message("Signed out on every device.")
         unset_jwt_cookies(response)
         return response
 
@@ -308,19 +331,36 @@ class TokenRefreshView(PublicAuthView, GenericAPIView):
     summary="Change the password (signed in)",
     description=(
         "Needs the current password. Every token issued before stops working, on every device; "
-        "the answer carries a fresh pair so this device stays signed in."
+        "the answer carries a fresh pair so this device stays signed in.\n\n"
+        "A wrong `old_password` is a 400 `password_incorrect` and counts as a failed sign-in: after "
+        "AXES_FAILURE_LIMIT of them from one IP the account is locked for that IP (429 "
+        "`too_many_failed_logins`, even for the right password). Password checks of one user, here and "
+        "in `DELETE /users/me/`, share a budget of 10 an hour (429 `throttled`)."
     ),
     request=PasswordChangeSerializer,
-    responses={200: TokenPairSerializer},
+    responses={
+        200: TokenPairSerializer,
+        (429, PROBLEM): _problem("`too_many_failed_logins` (locked out; see `Retry-After`) or `throttled`."),
+    },
 )
 class PasswordChangeView(rest_auth_views.PasswordChangeView):
     serializer_class = PasswordChangeSerializer
     permission_classes = (IsEndUser,)
     throttle_scope = "auth"
 
+    def get_throttles(self) -> list[Any]:
+        return [*super().get_throttles(), PasswordCheckThrottle()]
+
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = PasswordChangeSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
+        # Through the lockout: the Django request carries axes' flag to its middleware.
+        if not services.account_password_check(
+            request=request._request, user=cast(User, request.user), password=data.validated_data["old_password"]
+        ):
+            raise field_error(
+                "old_password", "Your current password was entered incorrectly.", AuthErrorCode.PASSWORD_INCORRECT
+            )
         user = services.account_password_change(
             request=request._request,
             user=cast(User, request.user),

@@ -63,3 +63,15 @@ class ApiKeyRateThrottle(FixedWindowRateThrottle):
         if not getattr(request.user, "is_api_key", False):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class PasswordCheckThrottle(UserRateThrottle):
+    """One strict budget per user for the endpoints that check a signed-in user's password.
+
+    Password change and account deletion both compare a password, so a stolen access
+    token could guess with either; they share this budget (and the sign-in lockout).
+    Fixed here rather than in settings: a security limit, not a business rate.
+    """
+
+    scope = "password_check"
+    rate = "10/hour"

@@ -320,6 +320,8 @@ SIMPLE_JWT = {
     # Tokens carry a hash of the password hash: changing the password signs out every device.
     "CHECK_REVOKE_TOKEN": True,  # a write per login is fine; per refresh is not
     "TOKEN_OBTAIN_SERIALIZER": "authapp.tokens.TenantTokenObtainSerializer",
+    # Our access token class refuses missing or malformed claims (authapp.claims).
+    "AUTH_TOKEN_CLASSES": ("authapp.tokens.FitcoreAccessToken",),
     "TOKEN_REFRESH_SERIALIZER": "authapp.tokens.TenantTokenRefreshSerializer",
 }
 

@@ -68,6 +68,8 @@ class RouteCase:
     payload_names_foreign: bool = True
     # Extra headers (e.g. X-Tenant) for routes that need them.
     headers: Callable[[World], dict[str, str]] | None = None
+    # Run after every other call: the route retires B's own credentials (sign out everywhere).
+    last: bool = False
 
 
 SEEDERS: list[Callable[[World], None]] = []
@@ -160,7 +162,7 @@ def run(world: World, clients: dict[str, APIClient], urlconf: str | None = None)
             failures.append(f"{r.name}: no sweep case registered (add one in <app>/tests/sweep.py)")
     before = snapshot(world.a)
     calls = [(r, m) for r in routes if r.name in ROUTES for m in r.methods]
-    calls.sort(key=lambda rm: _METHOD_ORDER.get(rm[1], 9))
+    calls.sort(key=lambda rm: (ROUTES[rm[0].name].last, _METHOD_ORDER.get(rm[1], 9)))
     for r, method in calls:
         case = ROUTES[r.name]
         kwargs = case.kwargs(world) if case.kwargs else {}

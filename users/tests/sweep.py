@@ -32,3 +32,4 @@ sweep.route(
     payload_names_foreign=False,  # the path names A's user; the sweep checks it answers 404
 )
 sweep.route("users:user-tokens", kwargs=lambda w: {"pk": w.a_user.pk})
+sweep.route("users:user-sign-out", kwargs=lambda w: {"pk": w.a_user.pk})

@@ -8,6 +8,7 @@ EXPECTED = {
     ("/api/v1/users/{id}/", "patch"),
     ("/api/v1/users/{id}/", "delete"),
     ("/api/v1/users/{id}/tokens/", "post"),
+    ("/api/v1/users/{id}/sign-out/", "post"),
     ("/api/v1/users/me/", "get"),
     ("/api/v1/users/me/", "patch"),
     ("/api/v1/users/me/", "delete"),

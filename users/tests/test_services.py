@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 from django.utils import timezone
 from PIL import Image
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
@@ -20,7 +21,7 @@ from users.tests.helpers import image_bytes, noisy_png, upload
 def test_user_create_without_password_has_no_usable_password(tenant):
     user = services.user_create(tenant=tenant, email="Partner.User@Example.COM")
 
-    assert user.email == "Partner.User@example.com"  # the domain is normalised, the local part kept
+    assert user.email == "partner.user@example.com"  # stored in canonical form (users.emails)
     assert not user.has_usable_password()
     assert Profile.unscoped.filter(user=user, tenant=tenant).exists()
 
@@ -62,7 +63,9 @@ def test_profile_update_records_when_marketing_consent_was_given():
 def test_account_delete_blacklists_refresh_tokens(user):
     refresh = TenantTokenObtainSerializer.get_token(user)
 
-    services.user_account_delete(user=user, password=TEST_PASSWORD, token_issued_at=None)
+    services.user_account_delete(
+        request=RequestFactory().post("/"), user=user, password=TEST_PASSWORD, token_issued_at=None
+    )
 
     assert not User.objects.filter(email=user.email).exists()
     assert BlacklistedToken.objects.filter(token__jti=refresh["jti"]).exists()
@@ -74,10 +77,20 @@ def test_social_only_account_needs_a_recent_sign_in(user):
     user.save()
 
     with pytest.raises(ApplicationError) as caught:
-        services.user_account_delete(user=user, password=None, token_issued_at=timezone.now() - timedelta(minutes=6))
+        services.user_account_delete(
+            request=RequestFactory().post("/"),
+            user=user,
+            password=None,
+            token_issued_at=timezone.now() - timedelta(minutes=6),
+        )
     assert caught.value.code == "recent_login_required"
 
-    services.user_account_delete(user=user, password=None, token_issued_at=timezone.now() - timedelta(minutes=1))
+    services.user_account_delete(
+        request=RequestFactory().post("/"),
+        user=user,
+        password=None,
+        token_issued_at=timezone.now() - timedelta(minutes=1),
+    )
     assert not User.objects.filter(pk=user.pk).exists()
 
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["allow_production"]:
             raise CommandError("seed_demo creates a known staff password; it runs only with DEBUG on.")
         tenant = Tenant.objects.get(slug=DEFAULT_TENANT_SLUG)
-        admin = User.objects.filter(tenant=tenant, email__lower=DEMO_ADMIN_EMAIL.lower()).first()
+        admin = User.objects.filter(tenant=tenant, email=DEMO_ADMIN_EMAIL).first()
         if admin is None:
             User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, tenant=tenant)
             self.stdout.write(self.style.SUCCESS("Created the demo staff user."))

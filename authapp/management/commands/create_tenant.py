@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from fitcore.api.exceptions import ApplicationError
+from users.emails import InvalidEmail, canonical_email
 from users.models import Tenant, User
+from users.services import user_create
 
 from ...services import api_key_create
 
@@ -28,7 +30,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-key", action="store_true", help="Issue an API key and print its secret last.")
         parser.add_argument("--key-name", default="default")
-        parser.add_argument("--scopes", nargs="+", help="Restrict the key (default: every scope).")
+        parser.add_argument(
+            "--scopes",
+            nargs="+",
+            help="Restrict the key (default: every scope but users:tokens, which is granted only by name).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         slug = options["slug"].strip().lower()
@@ -54,9 +60,15 @@ class Command(BaseCommand):
         self.stdout.write(issued.secret)
 
     def _ensure_admin(self, tenant: Tenant, email: str) -> None:
-        user = User.objects.for_tenant(tenant).filter(email__lower=email.lower()).first()
+        try:
+            email = canonical_email(email)
+        except InvalidEmail as exc:
+            raise CommandError(f"--admin-email: {exc.message}") from None
+        user = User.objects.for_tenant(tenant).filter(email=email).first()
         if user is None:
-            User.objects.create_user(email, None, tenant=tenant, role=User.Role.TENANT_ADMIN)
+            # Through the service: it also records the unverified address, which
+            # mandatory email verification needs before the admin can sign in.
+            user_create(tenant=tenant, email=email, role=User.Role.TENANT_ADMIN)
             self.stdout.write(f"Tenant admin {email}: created (no password yet; use password reset).")
         elif user.role != User.Role.TENANT_ADMIN:
             user.role = User.Role.TENANT_ADMIN
