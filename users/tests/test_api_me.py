@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from authapp.tokens import TenantTokenObtainSerializer, TenantTokenRefreshSerializer, issue_token_pair
+from authapp.tokens import TenantTokenRefreshSerializer, issue_token_pair
 from conftest import api_key_client_for, jwt_client_for
 from users.models import Profile, User
 from users.registry import dashboard_sections, export_sections
