@@ -238,6 +238,68 @@ def test_rotation_issues_a_new_key_and_expires_the_old_one(admin_client_jwt, ten
     assert key_client(old.secret).get(NOTES).status_code == 200
 
 
+def test_rotation_keeps_the_expiry_policy(admin_client_jwt, tenant) -> None:
+    expiring = api_key_create(tenant=tenant, name="90 days", expires_at=timezone.now() + timedelta(days=90))
+    assert expiring.api_key.expires_at is not None
+    lifetime = expiring.api_key.expires_at - expiring.api_key.created_at
+
+    response = admin_client_jwt.post(f"{KEYS}{expiring.api_key.pk}/rotate/")
+
+    assert response.status_code == 201
+    replacement = ApiKey.unscoped.get(pk=response.json()["id"])
+    assert replacement.expires_at is not None  # never a key that lives forever
+    assert abs((replacement.expires_at - replacement.created_at) - lifetime) < timedelta(seconds=5)
+    assert replacement.rotated_from_id == expiring.api_key.pk
+    assert response.json()["rotated_from"] == expiring.api_key.pk
+
+
+def test_rotating_a_key_without_expiry_gives_one_without(admin_client_jwt, tenant) -> None:
+    forever = make_api_key(tenant)
+
+    response = admin_client_jwt.post(f"{KEYS}{forever.api_key.pk}/rotate/")
+
+    assert response.status_code == 201 and response.json()["expires_at"] is None
+
+
+def test_the_grace_period_never_extends_an_expiry(admin_client_jwt, tenant) -> None:
+    soon = api_key_create(tenant=tenant, name="soon", expires_at=timezone.now() + timedelta(hours=2))
+
+    assert admin_client_jwt.post(f"{KEYS}{soon.api_key.pk}/rotate/").status_code == 201
+
+    soon.api_key.refresh_from_db()
+    assert soon.api_key.expires_at is not None
+    assert soon.api_key.expires_at <= timezone.now() + timedelta(hours=2)
+
+
+def test_a_key_is_rotated_once(admin_client_jwt, tenant, key_client) -> None:
+    old = make_api_key(tenant, scopes=["users:read"])
+    first = admin_client_jwt.post(f"{KEYS}{old.api_key.pk}/rotate/")
+    assert first.status_code == 201
+
+    again = admin_client_jwt.post(f"{KEYS}{old.api_key.pk}/rotate/")
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "api_key_already_rotated"
+    assert ApiKey.unscoped.filter(tenant=tenant, revoked_at__isnull=True).count() == 2  # old + one replacement
+    # The replacement itself can be rotated in turn.
+    assert admin_client_jwt.post(f"{KEYS}{first.json()['id']}/rotate/").status_code == 201
+
+
+def test_concurrent_rotations_mint_one_replacement(tenant) -> None:
+    """Two requests holding the same loaded row: the conditional claim lets exactly one through."""
+    from authapp.services import api_key_rotate
+    from fitcore.api.exceptions import ApplicationError
+
+    issued = make_api_key(tenant)
+    first_view, second_view = ApiKey.unscoped.get(pk=issued.api_key.pk), ApiKey.unscoped.get(pk=issued.api_key.pk)
+    api_key_rotate(api_key=first_view)
+
+    with pytest.raises(ApplicationError) as refused:
+        api_key_rotate(api_key=second_view)  # it still looks usable in memory
+    assert refused.value.code == "api_key_already_rotated"
+    assert ApiKey.unscoped.filter(rotated_from=issued.api_key).count() == 1
+
+
 def test_rotating_a_revoked_key_is_409(admin_client_jwt, tenant) -> None:
     old = make_api_key(tenant)
     admin_client_jwt.delete(f"{KEYS}{old.api_key.pk}/")

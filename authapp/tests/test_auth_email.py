@@ -150,3 +150,104 @@ def test_registration_is_kept_when_the_confirmation_email_fails(
     assert len(callbacks) == 1
     assert response.status_code == 201
     assert User.objects.filter(tenant=tenant, email="new@acme.example").exists()
+
+
+# --- confirmation keys are bound to the account they were issued for --------------------
+
+
+def _key_for(address: EmailAddress) -> str:
+    from authapp.email_confirmation import confirmation_key
+
+    return confirmation_key(EmailAddress.objects.select_related("user").get(pk=address.pk))
+
+
+def test_a_key_confirms_only_the_address_and_account_it_was_issued_for(api_client: APIClient, tenant: Tenant) -> None:
+    alice = unverified_user(tenant, "alice@example.com")
+    mallory = unverified_user(tenant, "mallory@example.com")
+    mallorys_key = _key_for(EmailAddress.objects.get(user=mallory))
+
+    assert api_client.post(EMAIL_VERIFY, {"key": mallorys_key}).status_code == 200
+
+    assert EmailAddress.objects.get(user=mallory).verified
+    assert not EmailAddress.objects.get(user=alice).verified
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda address: EmailAddress.objects.filter(pk=address.pk).update(email="new@example.com"),
+            id="address-changed",
+        ),
+        pytest.param(
+            lambda address: User.objects.filter(pk=address.user_id).update(is_active=False), id="user-deactivated"
+        ),
+        pytest.param(
+            lambda address: EmailAddress.objects.filter(pk=address.pk).update(user=make_user()), id="row-moved"
+        ),
+    ],
+)
+def test_a_key_dies_when_what_it_was_issued_for_changes(api_client: APIClient, tenant: Tenant, change) -> None:
+    user = unverified_user(tenant, "pending@example.com")
+    address = EmailAddress.objects.get(user=user)
+    key = _key_for(address)
+
+    change(address)
+
+    assert field_errors(api_client.post(EMAIL_VERIFY, {"key": key})) == {("key", "invalid_key")}
+    assert not EmailAddress.objects.filter(verified=True).exists()
+
+
+def test_a_key_signed_over_other_claims_is_refused(api_client: APIClient, tenant: Tenant) -> None:
+    from django.core import signing
+
+    from authapp.email_confirmation import SALT
+
+    user = unverified_user(tenant, "pending@example.com")
+    address = EmailAddress.objects.get(user=user)
+    genuine = {"a": address.pk, "u": user.pk, "t": tenant.pk, "e": address.email}
+    for claims in (
+        {**genuine, "u": user.pk + 1},
+        {**genuine, "t": tenant.pk + 1},
+        {**genuine, "e": "PENDING@example.com"},
+        {**genuine, "a": str(address.pk)},
+        {**genuine, "a": True},
+        [address.pk],
+        address.pk,  # the shape of allauth's own keys: a bare row id
+    ):
+        key = signing.dumps(claims, salt=SALT)
+        assert field_errors(api_client.post(EMAIL_VERIFY, {"key": key})) == {("key", "invalid_key")}, claims
+    assert not EmailAddress.objects.get(pk=address.pk).verified
+
+
+def test_an_expired_key_is_refused(api_client: APIClient, tenant: Tenant, settings) -> None:
+    user = unverified_user(tenant, "pending@example.com")
+    key = _key_for(EmailAddress.objects.get(user=user))
+    settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 0  # a key of any age is too old
+
+    assert field_errors(api_client.post(EMAIL_VERIFY, {"key": key})) == {("key", "invalid_key")}
+
+
+# --- a reset or resend request does the same work whoever the address belongs to ------
+
+
+@pytest.mark.parametrize("endpoint", ["/api/v1/auth/password/reset/", EMAIL_RESEND])
+def test_the_request_path_does_not_depend_on_the_address(
+    api_client: APIClient, tenant: Tenant, endpoint: str, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    unverified_user(tenant, "pending@example.com")
+    seen = []
+    for email in ("pending@example.com", "nobody@example.com"):
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
+            response = api_client.post(endpoint, {"email": email}, HTTP_X_TENANT="acme")
+        assert response.status_code == 200
+        seen.append((response.json(), [q["sql"] for q in queries.captured_queries], len(queued)))
+
+    (known_body, known_sql, known_tasks), (unknown_body, unknown_sql, unknown_tasks) = seen
+    assert known_body == unknown_body
+    assert known_sql == unknown_sql  # the same statements: only the tenant look-up, never the account
+    assert known_tasks == unknown_tasks == 1
+    assert not any("users_user" in sql or "account_emailaddress" in sql for sql in known_sql)

@@ -393,6 +393,60 @@ def test_tokens_endpoint_signs_the_user_in(minter, user):
     assert me.status_code == 200 and me.json()["id"] == user.pk
 
 
+@pytest.mark.parametrize("scopes", [["*"], ["users:*"], ["users:write"], ["users:*", "*", "users:write"], None])
+def test_no_wildcard_and_no_default_key_can_mint(tenant, user, scopes):
+    """Minting needs ``users:tokens`` by name; the broadest key there is does not imply it."""
+    if scopes is None:  # a key created without a scope list gets the default set
+        from authapp.services import api_key_create
+
+        issued = api_key_create(tenant=tenant, name="default")
+        client = api_key_client_for(tenant, scopes=list(issued.api_key.scopes))
+    else:
+        client = api_key_client_for(tenant, scopes=scopes)
+
+    response = client.post(tokens(user))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("scopes", [["users:tokens"], ["*", "users:tokens"]])
+def test_naming_the_scope_is_what_allows_minting(tenant, user, scopes):
+    assert api_key_client_for(tenant, scopes=scopes).post(tokens(user)).status_code == 201
+
+
+def test_nobody_mints_for_a_tenant_admin(tenant, tenant_admin):
+    peer = UserFactory.create(tenant=tenant, role=User.Role.TENANT_ADMIN)
+    admin_client = jwt_client_for(tenant_admin)
+    minter_key = api_key_client_for(tenant, scopes=["users:tokens"])
+
+    for client, target, code in [
+        (admin_client, peer, "mint_for_members_only"),  # an admin does not become another admin
+        (admin_client, tenant_admin, "mint_for_members_only"),  # nor mints a long-lived pair for itself
+        (minter_key, tenant_admin, "tenant_admin_required"),  # keys never touch admin accounts
+    ]:
+        response = client.post(tokens(target))
+        assert response.status_code == 403, (target, response.content)
+        assert response.json()["code"] == code
+        assert "access" not in response.json()
+
+
+def test_a_tenant_admin_may_mint_for_a_member(tenant_admin, user):
+    response = jwt_client_for(tenant_admin).post(tokens(user))
+
+    assert response.status_code == 201
+    assert set(response.json()) == {"access", "refresh"}
+
+
+def test_a_member_cannot_mint_at_all(user, tenant):
+    teammate = UserFactory.create(tenant=tenant)
+
+    response = jwt_client_for(user).post(tokens(teammate))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "tenant_admin_required"
+
+
 def test_tokens_for_an_inactive_user_are_refused(minter, tenant):
     inactive = UserFactory.create(tenant=tenant, is_active=False)
 
