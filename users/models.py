@@ -163,18 +163,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         fields = set(update_fields) if update_fields is not None else None
         if fields is None or "email" in fields:
             self.email = canonical_email(self.email)
-        current = tuple(getattr(self, name) for name in self._ACCESS_FIELDS)
-        loaded = self._loaded_access or current
-        # What the row holds once this save is done: only the fields being written change.
-        stored = tuple(
-            now if fields is None or name in fields else before
-            for name, before, now in zip(self._ACCESS_FIELDS, loaded, current, strict=True)
-        )
-        if stored != loaded:
-            self.auth_generation += 1
-            if fields is not None:
-                kwargs["update_fields"] = [*fields, "auth_generation"]
+        loaded = self._loaded_access
+        stored = loaded
+        if loaded is not None:
+            # Read from __dict__: a deferred field was not changed, and must not cost a query here.
+            current = tuple(
+                self.__dict__.get(name, before) for name, before in zip(self._ACCESS_FIELDS, loaded, strict=True)
+            )
+            # What the row holds once this save is done: only the fields being written change.
+            stored = tuple(
+                now if fields is None or name in fields else before
+                for name, before, now in zip(self._ACCESS_FIELDS, loaded, current, strict=True)
+            )
+            if stored != loaded:
+                self.auth_generation += 1
+                if fields is not None:
+                    kwargs["update_fields"] = [*fields, "auth_generation"]
         super().save(*args, **kwargs)
+        if stored is None and all(name in self.__dict__ for name in self._ACCESS_FIELDS):
+            stored = tuple(self.__dict__[name] for name in self._ACCESS_FIELDS)  # a new row: tracked from now on
         self._loaded_access = stored
 
     def get_full_name(self) -> str:
