@@ -353,7 +353,10 @@ LOGGING: dict[str, Any] = {
     "filters": {"request_context": {"()": "fitcore.api.logging.RequestContextFilter"}},
     "formatters": {
         "json": {"()": "fitcore.api.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {
+            "()": "fitcore.api.logging.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {
