@@ -6,18 +6,19 @@ Every variable read here is listed and explained in .env.example.
 """
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import environ
 
 from fitcore.api.security_schemes import API_KEY_AUTH, JWT_AUTH
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+from .environment import BASE_DIR, load_env_file
 
 env = environ.Env()
 # A local .env is a developer convenience; real deployments set the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# development/testing/production have already put their own defaults into the
+# environment (see environment.py), so everything derived below agrees with them.
+load_env_file()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)

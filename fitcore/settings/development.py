@@ -1,11 +1,14 @@
-"""Local development: debug on, console email, everything else from base."""
+"""Local development: debug on, text logs, console email, everything else from base."""
 
-from .base import *  # noqa: F403
-from .base import env
+from .environment import set_defaults
 
-DEBUG = env.bool("DEBUG", default=True)
+# Into the environment before base reads it, so that what base derives agrees with
+# development: the refresh cookie is not Secure over plain http.
+set_defaults(DEBUG="true", LOG_FORMAT="text")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-LOG_FORMAT = env("LOG_FORMAT", default="text")
-LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 # No collectstatic in development: whitenoise serves from the app finders.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

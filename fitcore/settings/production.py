@@ -2,10 +2,15 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env
+from .environment import set_fixed
 
-DEBUG = False
+# Never DEBUG, whatever the environment says; fixed before base derives anything from
+# it (the refresh cookie's Secure flag).
+set_fixed(DEBUG="false")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
 SECRET_KEY = env("SECRET_KEY")
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")

@@ -3,10 +3,14 @@
 import os
 import tempfile
 
-from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env
+from .environment import set_fixed
 
-DEBUG = False
+# Into the environment before base reads it (see environment.py).
+set_fixed(DEBUG="false")
+
+from .base import *  # noqa: E402, F403
+from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env  # noqa: E402
+
 # A user-owned table that exists only in tests, to exercise the tenancy layer with.
 INSTALLED_APPS = [*INSTALLED_APPS, "fitcore.api.tests.scopeapp"]  # noqa: F405
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
