@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from fitcore.api.security_schemes import API_KEY_AUTH, JWT_AUTH
 
@@ -20,7 +21,13 @@ env = environ.Env()
 # environment (see environment.py), so everything derived below agrees with them.
 load_env_file()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me")
+# No default: a key that anyone can read would let anyone forge this instance's
+# tokens. Development generates a private one into .env; deployments set their own.
+SECRET_KEY: str = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: set it in the environment (development settings generate one into .env)."
+    )
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 

@@ -103,3 +103,16 @@ def test_production_refresh_cookie_is_always_secure(debug_in_environment: str | 
     assert prod["DEBUG"] is False
     assert prod["JWT_AUTH_SECURE"] is True
     assert prod["JWT_SIGNING_KEY"] == prod["SECRET_KEY"] == PRODUCTION_ENV["SECRET_KEY"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "dev-only-compose-secret-key-do-not-use-in-any-real-deployment"),
+        ("JWT_SIGNING_KEY", "short-jwt-key"),
+    ],
+)
+def test_production_rejects_published_or_short_signing_keys(name: str, value: str) -> None:
+    result = run_manage("check", env={**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}" in result.stderr
