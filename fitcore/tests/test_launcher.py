@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 from celery import Celery
 
 from fitcore.launcher import Program, Supervisor
@@ -175,6 +176,20 @@ def stop_and_check_everything_is_gone(launch: Launch) -> None:
     assert wait_until_gone(processes) == set(), launch.output()
 
 
+@contextlib.contextmanager
+def redis_keys_removed(redis_url: str, name: str) -> Iterator[None]:
+    """Afterwards, delete the queue, its bindings and cache keys named after ``name``: a shared Redis stays tidy."""
+    try:
+        yield
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            keys = [name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}"]
+            client.delete(*keys, *client.scan_iter(match=f"{name}:*"))
+        finally:
+            client.close()
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
@@ -186,7 +201,7 @@ def test_with_a_broker_serve_runs_a_worker_and_beat_and_stops_them_all(tmp_path:
     # A queue of this test's own: its worker takes no one else's tasks, and nobody else's worker takes its task.
     queue = f"test-serve-{uuid.uuid4().hex}"
     env = launcher_env(tmp_path, REDIS_URL=redis_url, CELERY_TASK_DEFAULT_QUEUE=queue, CACHE_KEY_PREFIX=queue)
-    with launched(tmp_path, env) as launch:
+    with redis_keys_removed(redis_url, queue), launched(tmp_path, env) as launch:
         assert get(launch.web_port(), "/healthz") == 200
         assert launch.programs() == ["beat", "gunicorn", "worker"]
         client = Celery("serve-test", broker=redis_url, backend=redis_url, set_as_current=False)
