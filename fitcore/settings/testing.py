@@ -6,9 +6,9 @@ import tempfile
 
 from .environment import set_fixed
 
-# Into the environment before base reads it (see environment.py). The key is one of
-# this test run only: nothing a test signs is valid anywhere else, and no literal key
-# lives in the repository. xdist workers inherit the controller's.
+# Into the environment before base reads it (see environment.py). Unless the
+# environment names a key, tests sign with a random one of this run: nothing a test
+# signs is valid anywhere else, and no literal key lives in the repository.
 set_fixed(DEBUG="false")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
