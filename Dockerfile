@@ -44,9 +44,9 @@ RUN chmod 0755 /app/entrypoint.sh \
     && chown fitcore:fitcore /app/media
 
 # Static files ship in the image (whitenoise serves them). Production settings
-# insist on a SECRET_KEY and ALLOWED_HOSTS at import time: these throw-away
-# values exist for this one command only and are not kept in the image.
-RUN SECRET_KEY=build-only-collectstatic-key-never-used-to-sign-anything-0000 \
+# insist on a SECRET_KEY and ALLOWED_HOSTS at import time: a random key made for
+# this one command and a throw-away host satisfy them; neither is kept in the image.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 

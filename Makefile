@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= auto
 .PHONY: help install run test lint fmt typecheck schema bench clean
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) (+ Celery with REDIS_URL)"
 	@echo "make test   - lint, type-check, migration and schema checks, then the test suite"
 	@echo "make bench  - load-test the API under gunicorn + PostgreSQL; writes bench/results/latest.json"
 	@echo "make fmt    - apply ruff fixes and formatting"
@@ -42,8 +42,9 @@ run: install
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
 	@echo "  Health:    http://$(HOST):$(PORT)/healthz"
 	@echo ""
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-fitcore.settings.development} \
-		$(VENV)/bin/gunicorn fitcore.wsgi:application --config gunicorn.conf.py --bind $(HOST):$(PORT)
+	@# gunicorn, plus a Celery worker and beat when a broker is configured (REDIS_URL).
+	@# Ctrl-C stops them all; if one of them exits, so does everything else, with an error.
+	$(PY) manage.py serve --bind $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -70,4 +71,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache htmlcov .coverage staticfiles
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache htmlcov .coverage staticfiles celerybeat-schedule*

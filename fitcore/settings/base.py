@@ -6,20 +6,28 @@ Every variable read here is listed and explained in .env.example.
 """
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from fitcore.api.security_schemes import API_KEY_AUTH, JWT_AUTH
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+from .environment import BASE_DIR, load_env_file
 
 env = environ.Env()
 # A local .env is a developer convenience; real deployments set the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# development/testing/production have already put their own defaults into the
+# environment (see environment.py), so everything derived below agrees with them.
+load_env_file()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me")
+# No default: a key that anyone can read would let anyone forge this instance's
+# tokens. Development generates a private one into .env; deployments set their own.
+SECRET_KEY: str = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: set it in the environment (development settings generate one into .env)."
+    )
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
@@ -138,6 +146,10 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache
 # No broker configured: run tasks in-process so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Where tasks are sent and what a worker consumes. Instances sharing one Redis (two
+# checkouts, a test run beside `make run`) each need their own, or one's worker runs
+# the other's tasks against the wrong database.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -355,7 +367,10 @@ LOGGING: dict[str, Any] = {
     "filters": {"request_context": {"()": "fitcore.api.logging.RequestContextFilter"}},
     "formatters": {
         "json": {"()": "fitcore.api.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {
+            "()": "fitcore.api.logging.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {

@@ -2,13 +2,27 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env
+from .environment import set_fixed
 
-DEBUG = False
-SECRET_KEY = env("SECRET_KEY")
-if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
+# Never DEBUG, whatever the environment says; fixed before base derives anything from
+# it (the refresh cookie's Secure flag).
+set_fixed(DEBUG="false")
+
+from .base import *  # noqa: E402, F403
+from .base import SECRET_KEY, SIMPLE_JWT, env  # noqa: E402
+
+# Keys this repository once shipped as defaults: public, so anyone could sign with them.
+_PUBLISHED_KEYS = frozenset(
+    {
+        "insecure-development-key-change-me",
+        "dev-only-compose-secret-key-do-not-use-in-any-real-deployment",
+        "build-only-collectstatic-key-never-used-to-sign-anything-0000",
+    }
+)
+# base already refused a missing SECRET_KEY; here both signing keys must also be strong.
+for _name, _key in (("SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"])):
+    if _key.startswith("insecure-") or len(_key) < 50 or _key in _PUBLISHED_KEYS:
+        raise ImproperlyConfigured(f"{_name} must be a private random value of at least 50 characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this deployment serves.")

@@ -1,16 +1,22 @@
 """pytest settings: fast hashing, in-memory email, eager tasks, isolated cache keys."""
 
 import os
+import secrets
 import tempfile
 
-from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env
+from .environment import set_fixed
 
-DEBUG = False
+# Into the environment before base reads it (see environment.py). Unless the
+# environment names a key, tests sign with a random one of this run: nothing a test
+# signs is valid anywhere else, and no literal key lives in the repository.
+set_fixed(DEBUG="false")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
+from .base import *  # noqa: E402, F403
+from .base import CACHES, REDIS_URL, REST_FRAMEWORK, env  # noqa: E402
+
 # A user-owned table that exists only in tests, to exercise the tenancy layer with.
 INSTALLED_APPS = [*INSTALLED_APPS, "fitcore.api.tests.scopeapp"]  # noqa: F405
-SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
-SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import ROOT, settings_in_subprocess
+
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "fitcore.settings.production",
     "SECRET_KEY": "p" * 20 + "-a-long-random-production-secret-value-0123456789",
@@ -16,7 +17,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    dropped = {"SECRET_KEY", "JWT_SIGNING_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DEBUG"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
+    # Never a developer's .env (make run writes one with a SECRET_KEY): only what the test sets.
+    base["FITCORE_ENV_FILE"] = os.devnull
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -65,3 +69,50 @@ def test_env_example_documents_every_variable_the_code_reads() -> None:
     assert read, "the pattern found no variables at all"
     set_by_tools = {"PYTEST_XDIST_WORKER"}
     assert read - documented - set_by_tools == set()
+
+
+# --- values derived in base follow each settings module's own -----------------------------
+
+PRODUCTION_SETTINGS = "fitcore.settings.production"
+
+
+def test_development_refresh_cookie_is_not_secure_over_plain_http(tmp_path: Path) -> None:
+    dev = settings_in_subprocess("fitcore.settings.development", FITCORE_ENV_FILE=str(tmp_path / ".env"))
+    assert dev["DEBUG"] is True
+    assert dev["JWT_AUTH_SECURE"] is False  # .env.example: JWT_COOKIE_SECURE defaults to `not DEBUG`
+    assert dev["LOG_FORMAT"] == "text"
+
+
+def test_development_honours_explicit_cookie_and_debug_settings(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=false\n")  # a .env value wins over development's default
+    dev = settings_in_subprocess("fitcore.settings.development", FITCORE_ENV_FILE=str(env_file))
+    assert dev["DEBUG"] is False and dev["JWT_AUTH_SECURE"] is True
+    dev = settings_in_subprocess(
+        "fitcore.settings.development", FITCORE_ENV_FILE=str(env_file), JWT_COOKIE_SECURE="true", DEBUG="true"
+    )
+    assert dev["DEBUG"] is True and dev["JWT_AUTH_SECURE"] is True
+
+
+@pytest.mark.parametrize("debug_in_environment", [None, "true"])
+def test_production_refresh_cookie_is_always_secure(debug_in_environment: str | None) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
+    if debug_in_environment:
+        env["DEBUG"] = debug_in_environment
+    prod = settings_in_subprocess(PRODUCTION_SETTINGS, FITCORE_ENV_FILE=os.devnull, **env)
+    assert prod["DEBUG"] is False
+    assert prod["JWT_AUTH_SECURE"] is True
+    assert prod["JWT_SIGNING_KEY"] == prod["SECRET_KEY"] == PRODUCTION_ENV["SECRET_KEY"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "dev-only-compose-secret-key-do-not-use-in-any-real-deployment"),
+        ("JWT_SIGNING_KEY", "short-jwt-key"),
+    ],
+)
+def test_production_rejects_published_or_short_signing_keys(name: str, value: str) -> None:
+    result = run_manage("check", env={**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}" in result.stderr
