@@ -7,6 +7,8 @@ Every 4xx/5xx under /api/ is an ``application/problem+json`` document::
      "request_id": "...", "errors": [{"field": "items[2].grams", "code": "min_value", "message": "..."}]}
 
 ``code`` is the stable, machine-readable part; ``detail`` is for people and may change.
+Every 400 carries ``errors`` (the schema documents 400 as a validation problem); a
+problem about the request as a whole has one entry whose ``field`` is ``null``.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ import sentry_sdk
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -75,6 +76,8 @@ def problem_body(
     instance: str | None,
     errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    if errors is None and status_code == status.HTTP_400_BAD_REQUEST:
+        errors = [{"field": None, "code": code, "message": detail}]
     body: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE_PREFIX}{code}",
         "title": HTTPStatus(status_code).phrase,
@@ -89,12 +92,33 @@ def problem_body(
     return body
 
 
+class ProblemResponse(JsonResponse):
+    """A problem document, serialised once, here.
+
+    DRF renders its own ``Response`` with whatever renderer the view negotiated (YAML for
+    the schema view, HTML for the docs), or, when negotiation itself failed, the view's
+    first one; a plain ``HttpResponse`` it passes through untouched. So every problem is
+    JSON whatever the view renders and whatever the client's Accept asks for.
+    Non-ASCII is escaped: a problem body must never fail to encode.
+    """
+
+    def __init__(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(
+            body,
+            status=body["status"],
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=headers,
+            json_dumps_params={"separators": (",", ":")},
+        )
+        self.data = body  # as on DRF's Response, for tests and middleware that inspect it
+
+
 def problem_json_response(
     request: HttpRequest, *, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
-) -> JsonResponse:
+) -> ProblemResponse:
     """For the few places outside DRF views: URL resolver fallbacks, middleware."""
     body = problem_body(status_code=status_code, code=code, detail=detail, instance=request.path)
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    return ProblemResponse(body, headers=headers)
 
 
 def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
@@ -140,7 +164,8 @@ def _normalise(exc: Exception) -> Exception:
     return exc
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
+    """DRF's EXCEPTION_HANDLER. Returns a finished ``ProblemResponse`` that DRF sends as it is."""
     request = context.get("request")
     instance = request.path if request is not None else None
     exc = _normalise(exc)
@@ -150,7 +175,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body = problem_body(
             status_code=exc.status, code=exc.code, detail=exc.message, instance=instance, errors=exc.errors
         )
-        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        return ProblemResponse(body)
 
     # DRF's handler sets WWW-Authenticate and Retry-After and rolls the transaction back.
     response = drf_exception_handler(exc, context)
@@ -167,9 +192,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         detail, code = _detail_and_code(exc)
         body = problem_body(status_code=response.status_code, code=code, detail=detail, instance=instance)
-    response.data = body
-    response.content_type = PROBLEM_CONTENT_TYPE
-    return response
+    # Keep the headers DRF's handler set (WWW-Authenticate, Retry-After); the body is ours.
+    headers = {name: value for name, value in response.items() if name.lower() != "content-type"}
+    return ProblemResponse(body, headers=headers)
 
 
 def _detail_and_code(exc: exceptions.APIException) -> tuple[str, str]:
@@ -183,7 +208,7 @@ def _detail_and_code(exc: exceptions.APIException) -> tuple[str, str]:
     return str(first), str(getattr(first, "code", None) or exc.default_code)
 
 
-def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) -> Response:
+def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) -> ProblemResponse:
     """A bug: log it with the request id, report it, and tell the client nothing about it."""
     set_rollback()
     # We answer the 500 ourselves, so Sentry's Django integration never sees the
@@ -204,7 +229,7 @@ def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) ->
         detail="Something went wrong on our side. Quote the request_id if you contact support.",
         instance=instance,
     )
-    response = Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
+    response = ProblemResponse(body)
     # Logged above with the traceback; stop django.request logging it a second time.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -69,6 +70,20 @@ class DjangoErrorsView(OpenView):
         raise DjangoValidationError({"grams": ["Must be positive."]})
 
 
+class YamlErrorsView(OpenView):
+    """Renders YAML, as the schema view does: its errors must still be JSON problems."""
+
+    renderer_classes = [OpenApiYamlRenderer]
+
+    def get(self, request: Request) -> Response:
+        kind = request.query_params.get("kind")
+        if kind == "domain":
+            raise ApplicationError(code="meal_plan_locked", message="This plan is locked.", status=409)
+        if kind == "invalid":
+            raise serializers.ValidationError({"grams": ["Must be positive."]})
+        raise RuntimeError("secret internals")
+
+
 class TightThrottle(AnonRateThrottle):
     rate = "2/min"
     scope = "test-tight"
@@ -91,6 +106,7 @@ urlpatterns = [
     path("api/v1/_test/boom/", BoomView.as_view()),
     path("api/v1/_test/domain/", DomainErrorView.as_view()),
     path("api/v1/_test/django/", DjangoErrorsView.as_view()),
+    path("api/v1/_test/yaml/", YamlErrorsView.as_view()),
     path("api/v1/_test/throttled/", ThrottledView.as_view()),
     path("api/v1/_test/private/", AuthRequiredView.as_view()),
     *real_urlpatterns,
