@@ -18,10 +18,20 @@ from http import HTTPStatus
 from typing import Any, cast
 
 import sentry_sdk
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -66,6 +76,14 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than this endpoint accepts."
     default_code = "payload_too_large"
+
+
+class RequestRejected(exceptions.APIException):
+    """The request itself is malformed or over a limit (see ``request_rejection``): the client's doing, not a bug."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request could not be understood."
+    default_code = "bad_request"
 
 
 def problem_body(
@@ -121,6 +139,38 @@ def problem_json_response(
     return ProblemResponse(body, headers=headers)
 
 
+def request_rejection(exc: Exception) -> exceptions.APIException | None:
+    """The client error for an exception Django raises while reading the request, else None.
+
+    Django raises these lazily, when ``request.GET``, ``POST``, ``FILES`` or the body is
+    first read: often inside a view, where they would otherwise look like bugs (a 500,
+    a traceback, a Sentry event). Subclasses come before the classes they extend.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return RequestRejected(f"More than {limit} query parameters or form fields.", code="too_many_fields")
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return RequestRejected(f"More than {limit} files in one request.", code="too_many_files")
+    if isinstance(exc, SuspiciousMultipartForm | MultiPartParserError):
+        # The code DRF's own MultiPartParser gives a malformed body.
+        return RequestRejected("Multipart form parse error - the body is malformed.", code="parse_error")
+    if isinstance(exc, DisallowedHost):
+        return RequestRejected("The Host header names a host this server does not serve.", code="disallowed_host")
+    if isinstance(exc, UnreadablePostError):
+        return RequestRejected("The request body could not be read to its end.", code="unreadable_body")
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return RequestRejected()
+    return None
+
+
+def log_rejection(exc: Exception, rejection: exceptions.APIException) -> None:
+    """One line, no traceback: a refused request is routine, and must not page anyone through Sentry."""
+    logger.warning("Refused the request: %s (%s)", rejection.get_codes(), type(exc).__name__)
+
+
 def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
     """Turn DRF's nested error structure into ``[{field, code, message}]`` with paths like ``items[2].grams``.
 
@@ -159,8 +209,10 @@ def _normalise(exc: Exception) -> Exception:
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
-    if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+    rejection = request_rejection(exc)
+    if rejection is not None:
+        log_rejection(exc, rejection)
+        return rejection
     return exc
 
 

@@ -4,9 +4,6 @@ import json
 import logging
 
 import pytest
-import sentry_sdk
-import sentry_sdk.envelope
-import sentry_sdk.transport
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.urls("fitcore.api.tests.urls")
@@ -164,22 +161,9 @@ def test_unhandled_exception_is_problem_500_without_internals(api_client: APICli
     assert record.exc_info[0] is RuntimeError
 
 
-def test_unhandled_exception_is_reported_to_sentry_with_request_id(api_client: APIClient) -> None:
-    envelopes: list[sentry_sdk.envelope.Envelope] = []
-
-    class CapturingTransport(sentry_sdk.transport.Transport):
-        def capture_envelope(self, envelope: sentry_sdk.envelope.Envelope) -> None:
-            envelopes.append(envelope)
-
-    sentry_sdk.init(dsn="https://public@sentry.invalid/1", transport=CapturingTransport)
-    try:
-        api_client.get("/api/v1/_test/boom/", HTTP_X_REQUEST_ID="sentry-req-1")
-    finally:
-        sentry_sdk.get_client().flush()
-        sentry_sdk.init()  # back to disabled
-    events: list[dict] = [
-        item.payload.json for env in envelopes for item in env.items if item.type == "event" and item.payload.json
-    ]
+def test_unhandled_exception_is_reported_to_sentry_with_request_id(api_client: APIClient, sentry_events) -> None:
+    api_client.get("/api/v1/_test/boom/", HTTP_X_REQUEST_ID="sentry-req-1")
+    events = sentry_events.events()
     assert len(events) == 1
     assert events[0]["exception"]["values"][-1]["type"] == "RuntimeError"
     assert events[0]["tags"]["request_id"] == "sentry-req-1"
