@@ -78,6 +78,12 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "This server cannot read a body sent without a Content-Length; send one."
+    default_code = "length_required"
+
+
 class RequestRejected(exceptions.APIException):
     """The request itself is malformed or over a limit (see ``request_rejection``): the client's doing, not a bug."""
 
