@@ -99,13 +99,14 @@ class RequestLimitsMiddleware:
     - Outside /api/, a POST form is parsed here for the same reason (CSRF middleware would
       read it first). DRF views parse their own bodies from the stream; what goes wrong
       there reaches the exception handler, which maps the same exceptions the same way.
-    - A body over its limit is a 413 before any parser reads it. DRF parses JSON from the
-      stream, so Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check (in ``request.body``)
-      never runs for it. Multipart uploads get the larger API_MAX_UPLOAD_SIZE.
-    - A body without a Content-Length (``Transfer-Encoding: chunked``) is read here and
-      handed on as if it had one (see ``_buffer_unframed_body``), or refused with 411:
-      Django would otherwise read no body at all and the view would answer as if the
-      client had sent nothing.
+    - An API body declared over its limit is a 413 before any parser reads it. DRF parses
+      JSON from the stream, so Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check (in
+      ``request.body``) never runs for it. Multipart uploads get the larger
+      API_MAX_UPLOAD_SIZE.
+    - A body without a Content-Length (``Transfer-Encoding: chunked``), on any path, is
+      read here within the same limits and handed on as if it had one (see
+      ``_buffer_unframed_body``), or refused with 411: Django would otherwise read no
+      body at all, and the view would answer as if the client had sent nothing.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -145,7 +146,7 @@ class RequestLimitsMiddleware:
 
 
 def body_limit(request: HttpRequest) -> int | None:
-    """The most body bytes an API request may send; None when unlimited."""
+    """The most body bytes this request may send (by its content type); None when unlimited."""
     multipart = request.content_type == "multipart/form-data"
     limit: int | None = settings.API_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return limit
