@@ -1,10 +1,16 @@
 """Fixtures shared by every app's tests."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+import sentry_sdk
+import sentry_sdk.envelope
+import sentry_sdk.transport
 from django.core.cache import cache
 from rest_framework.test import APIClient
+from sentry_sdk.integrations.django import DjangoIntegration
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +29,57 @@ def _isolated_cache() -> Iterator[None]:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+class SentryCapture:
+    def __init__(self) -> None:
+        self.envelopes: list[sentry_sdk.envelope.Envelope] = []
+
+    def events(self) -> list[dict[str, Any]]:
+        sentry_sdk.get_client().flush()
+        return [
+            item.payload.json
+            for envelope in self.envelopes
+            for item in envelope.items
+            if item.type == "event" and item.payload.json
+        ]
+
+
+@pytest.fixture
+def sentry_events() -> Iterator[SentryCapture]:
+    """Sentry switched on, as production configures it (Django plus the default integrations, logging
+    among them), with a transport that keeps the events."""
+    capture = SentryCapture()
+
+    class CapturingTransport(sentry_sdk.transport.Transport):
+        def capture_envelope(self, envelope: sentry_sdk.envelope.Envelope) -> None:
+            capture.envelopes.append(envelope)
+
+    # No auto-enabling integrations: probing for them costs ~0.2 s per init.
+    sentry_sdk.init(
+        dsn="https://public@sentry.invalid/1",
+        transport=CapturingTransport,
+        integrations=[DjangoIntegration()],
+        auto_enabling_integrations=False,
+    )
+    try:
+        yield capture
+    finally:
+        sentry_sdk.get_client().flush()
+        sentry_sdk.init(auto_enabling_integrations=False)  # back to disabled
+
+
+@pytest.fixture
+def logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[logging.LogRecord]]]:
+    """Returns the records so far logged at ERROR or with a traceback, django.request's included
+    (that logger does not propagate to the root, where caplog listens)."""
+    request_logger = logging.getLogger("django.request")
+    request_logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO):
+            yield lambda: [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    finally:
+        request_logger.removeHandler(caplog.handler)
 
 
 # --- tenants, users and their credentials ----------------------------------------

@@ -309,7 +309,6 @@ class ManagedUserViewSet(
     filterset_class = ManagedUserFilter
     ordering_fields = ["id", "email", "date_joined", "last_name"]
     ordering = ["id"]
-    lookup_value_regex = "[0-9]+"
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return ManagedUserListSerializer if self.action == "list" else ManagedUserSerializer

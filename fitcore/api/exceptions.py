@@ -7,6 +7,8 @@ Every 4xx/5xx under /api/ is an ``application/problem+json`` document::
      "request_id": "...", "errors": [{"field": "items[2].grams", "code": "min_value", "message": "..."}]}
 
 ``code`` is the stable, machine-readable part; ``detail`` is for people and may change.
+Every 400 carries ``errors`` (the schema documents 400 as a validation problem); a
+problem about the request as a whole has one entry whose ``field`` is ``null``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from http import HTTPStatus
 from typing import Any, cast
 
 import sentry_sdk
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousMultipartForm,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -67,6 +78,20 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "This server cannot read a body sent without a Content-Length; send one."
+    default_code = "length_required"
+
+
+class RequestRejected(exceptions.APIException):
+    """The request itself is malformed or over a limit (see ``request_rejection``): the client's doing, not a bug."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request could not be understood."
+    default_code = "bad_request"
+
+
 def problem_body(
     *,
     status_code: int,
@@ -75,6 +100,8 @@ def problem_body(
     instance: str | None,
     errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    if errors is None and status_code == status.HTTP_400_BAD_REQUEST:
+        errors = [{"field": None, "code": code, "message": detail}]
     body: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE_PREFIX}{code}",
         "title": HTTPStatus(status_code).phrase,
@@ -89,12 +116,65 @@ def problem_body(
     return body
 
 
+class ProblemResponse(JsonResponse):
+    """A problem document, serialised once, here.
+
+    DRF renders its own ``Response`` with whatever renderer the view negotiated (YAML for
+    the schema view, HTML for the docs), or, when negotiation itself failed, the view's
+    first one; a plain ``HttpResponse`` it passes through untouched. So every problem is
+    JSON whatever the view renders and whatever the client's Accept asks for.
+    Non-ASCII is escaped: a problem body must never fail to encode.
+    """
+
+    def __init__(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(
+            body,
+            status=body["status"],
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=headers,
+            json_dumps_params={"separators": (",", ":")},
+        )
+        self.data = body  # as on DRF's Response, for tests and middleware that inspect it
+
+
 def problem_json_response(
     request: HttpRequest, *, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
-) -> JsonResponse:
+) -> ProblemResponse:
     """For the few places outside DRF views: URL resolver fallbacks, middleware."""
     body = problem_body(status_code=status_code, code=code, detail=detail, instance=request.path)
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    return ProblemResponse(body, headers=headers)
+
+
+def request_rejection(exc: Exception) -> exceptions.APIException | None:
+    """The client error for an exception Django raises while reading the request, else None.
+
+    Django raises these lazily, when ``request.GET``, ``POST``, ``FILES`` or the body is
+    first read: often inside a view, where they would otherwise look like bugs (a 500,
+    a traceback, a Sentry event). Subclasses come before the classes they extend.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return RequestRejected(f"More than {limit} query parameters or form fields.", code="too_many_fields")
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return RequestRejected(f"More than {limit} files in one request.", code="too_many_files")
+    if isinstance(exc, SuspiciousMultipartForm | MultiPartParserError):
+        # The code DRF's own MultiPartParser gives a malformed body.
+        return RequestRejected("Multipart form parse error - the body is malformed.", code="parse_error")
+    if isinstance(exc, DisallowedHost):
+        return RequestRejected("The Host header names a host this server does not serve.", code="disallowed_host")
+    if isinstance(exc, UnreadablePostError):
+        return RequestRejected("The request body could not be read to its end.", code="unreadable_body")
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return RequestRejected()
+    return None
+
+
+def log_rejection(exc: Exception, rejection: exceptions.APIException) -> None:
+    """One line, no traceback: a refused request is routine, and must not page anyone through Sentry."""
+    logger.warning("Refused the request: %s (%s)", rejection.get_codes(), type(exc).__name__)
 
 
 def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
@@ -135,12 +215,15 @@ def _normalise(exc: Exception) -> Exception:
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
-    if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+    rejection = request_rejection(exc)
+    if rejection is not None:
+        log_rejection(exc, rejection)
+        return rejection
     return exc
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
+    """DRF's EXCEPTION_HANDLER. Returns a finished ``ProblemResponse`` that DRF sends as it is."""
     request = context.get("request")
     instance = request.path if request is not None else None
     exc = _normalise(exc)
@@ -150,7 +233,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body = problem_body(
             status_code=exc.status, code=exc.code, detail=exc.message, instance=instance, errors=exc.errors
         )
-        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        return ProblemResponse(body)
 
     # DRF's handler sets WWW-Authenticate and Retry-After and rolls the transaction back.
     response = drf_exception_handler(exc, context)
@@ -167,9 +250,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         detail, code = _detail_and_code(exc)
         body = problem_body(status_code=response.status_code, code=code, detail=detail, instance=instance)
-    response.data = body
-    response.content_type = PROBLEM_CONTENT_TYPE
-    return response
+    # Keep the headers DRF's handler set (WWW-Authenticate, Retry-After); the body is ours.
+    headers = {name: value for name, value in response.items() if name.lower() != "content-type"}
+    return ProblemResponse(body, headers=headers)
 
 
 def _detail_and_code(exc: exceptions.APIException) -> tuple[str, str]:
@@ -183,7 +266,7 @@ def _detail_and_code(exc: exceptions.APIException) -> tuple[str, str]:
     return str(first), str(getattr(first, "code", None) or exc.default_code)
 
 
-def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) -> Response:
+def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) -> ProblemResponse:
     """A bug: log it with the request id, report it, and tell the client nothing about it."""
     set_rollback()
     # We answer the 500 ourselves, so Sentry's Django integration never sees the
@@ -204,7 +287,7 @@ def _unhandled(exc: Exception, context: dict[str, Any], instance: str | None) ->
         detail="Something went wrong on our side. Quote the request_id if you contact support.",
         instance=instance,
     )
-    response = Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
+    response = ProblemResponse(body)
     # Logged above with the traceback; stop django.request logging it a second time.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response

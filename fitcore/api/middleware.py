@@ -1,17 +1,23 @@
-"""Request id, access log and body-size limit: the outermost layer of every request."""
+"""Request id, access log and request limits: the outermost layer of every request."""
 
 import logging
 import re
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.utils.functional import SimpleLazyObject, empty
+from django.views import defaults
+from rest_framework.exceptions import APIException
 
 from .context import request_id_var, tenant_id_var, user_id_var
-from .exceptions import problem_json_response
+from .exceptions import LengthRequired, PayloadTooLarge, log_rejection, problem_json_response, request_rejection
 
 access_logger = logging.getLogger("fitcore.access")
 
@@ -66,30 +72,123 @@ class RequestIdMiddleware:
             tenant_id_var.reset(tokens[2])
 
 
-class BodySizeLimitMiddleware:
-    """Answer 413 before any parser reads an oversized API body.
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
 
-    DRF parses JSON straight from the request stream, so Django's own
-    DATA_UPLOAD_MAX_MEMORY_SIZE check (done in ``request.body``) never runs for it.
-    Multipart uploads get the larger API_MAX_UPLOAD_SIZE.
+
+def refusal_response(request: HttpRequest, rejection: APIException) -> HttpResponse:
+    """A request refused before any view: a problem under /api/, Django's own plain answer elsewhere."""
+    detail = str(rejection.detail)
+    if _is_api(request):
+        return problem_json_response(
+            request, status_code=rejection.status_code, code=str(rejection.get_codes()), detail=detail
+        )
+    if rejection.status_code == 400:
+        return defaults.bad_request(request, rejection)
+    return HttpResponse(detail, status=rejection.status_code, content_type="text/plain; charset=utf-8")
+
+
+class RequestLimitsMiddleware:
+    """Refuse, before any view, what Django would otherwise refuse lazily deep inside one.
+
+    - The Host header and the query string are checked once, here. Django raises
+      DisallowedHost and TooManyFieldsSent only when ``get_host()`` or ``request.GET`` is
+      first used: in a DRF view that is inside the view, elsewhere in Django's handler,
+      which logs a traceback at ERROR (and so reaches Sentry). Views reuse the parsed
+      ``request.GET``.
+    - Outside /api/, a POST form is parsed here for the same reason (CSRF middleware would
+      read it first). DRF views parse their own bodies from the stream; what goes wrong
+      there reaches the exception handler, which maps the same exceptions the same way.
+    - An API body declared over its limit is a 413 before any parser reads it. DRF parses
+      JSON from the stream, so Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check (in
+      ``request.body``) never runs for it. Multipart uploads get the larger
+      API_MAX_UPLOAD_SIZE.
+    - A body without a Content-Length (``Transfer-Encoding: chunked``), on any path, is
+      read here within the same limits and handed on as if it had one (see
+      ``_buffer_unframed_body``), or refused with 411: Django would otherwise read no
+      body at all, and the view would answer as if the client had sent nothing.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
+        api = _is_api(request)
+        with ExitStack() as cleanup:
             try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            multipart = request.content_type == "multipart/form-data"
-            limit = settings.API_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            if limit is not None and length > limit:
-                return problem_json_response(
-                    request,
-                    status_code=413,
-                    code="payload_too_large",
-                    detail=f"The request body is {length} bytes; this endpoint accepts at most {limit}.",
-                )
-        return self.get_response(request)
+                request.get_host()
+                request.GET  # noqa: B018 -- parsed now, while a refusal is clean and cheap
+                if request.META.get("HTTP_TRANSFER_ENCODING"):
+                    _buffer_unframed_body(request, cleanup)
+                elif api:
+                    self._check_declared_length(request)
+                if not api and request.method == "POST":
+                    request.POST  # noqa: B018
+            except APIException as exc:  # our own limits
+                return refusal_response(request, exc)
+            except Exception as exc:
+                rejection = request_rejection(exc)
+                if rejection is None:
+                    raise
+                log_rejection(exc, rejection)
+                return refusal_response(request, rejection)
+            return self.get_response(request)
+
+    @staticmethod
+    def _check_declared_length(request: HttpRequest) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = body_limit(request)
+        if limit is not None and length > limit:
+            raise PayloadTooLarge(f"The request body is {length} bytes; this endpoint accepts at most {limit}.")
+
+
+def body_limit(request: HttpRequest) -> int | None:
+    """The most body bytes this request may send (by its content type); None when unlimited."""
+    multipart = request.content_type == "multipart/form-data"
+    limit: int | None = settings.API_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit
+
+
+_COPY_CHUNK = 64 * 1024
+
+
+def _buffer_unframed_body(request: HttpRequest, cleanup: ExitStack) -> None:
+    """Read a body that came without a Content-Length, and give it one.
+
+    Django sizes a request body by CONTENT_LENGTH alone (absent means 0), so a chunked
+    body would be silently dropped. Reading to the end of the stream is only safe when
+    the server promises the stream ends where the body does: gunicorn decodes the
+    chunks and sets ``wsgi.input_terminated``; an ASGI server hands Django the whole
+    body. Anything else is a 411. The body is read up to its limit plus one byte (more
+    is a 413) into a buffer that spills to disk past FILE_UPLOAD_MAX_MEMORY_SIZE and is
+    closed with ``cleanup``; it becomes the request's stream, with a matching
+    CONTENT_LENGTH, for Django and DRF to read as usual.
+    """
+    source: Any
+    if isinstance(request, ASGIRequest):
+        source = request._stream
+    elif request.META.get("wsgi.input_terminated"):
+        source = request.META["wsgi.input"]
+    else:
+        raise LengthRequired()
+    limit = body_limit(request)
+    buffer = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    spool = cleanup.enter_context(buffer)  # lives until the response is ready
+    size = 0
+    try:
+        while limit is None or size <= limit:
+            chunk = source.read(_COPY_CHUNK if limit is None else min(_COPY_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            spool.write(chunk)
+            size += len(chunk)
+    except OSError as exc:  # the client went away mid-body; Django wraps it the same way
+        raise UnreadablePostError(*exc.args) from exc
+    if limit is not None and size > limit:
+        raise PayloadTooLarge(f"The request body is larger than the {limit} bytes this endpoint accepts.")
+    spool.seek(0)
+    request.META["CONTENT_LENGTH"] = str(size)
+    request._stream = cast(BinaryIO, spool)  # read to its end, as ASGIRequest reads its buffered body

@@ -52,6 +52,22 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        """Type an id in the path by its model field (an integer), as for an unconstrained lookup.
+
+        TenantScopedViewSet's ``lookup_value_regex`` ``[0-9]+`` would otherwise make it a string
+        with a pattern: a different type for every generated client.
+        """
+        kwarg = getattr(self.view, "lookup_url_kwarg", None) or getattr(self.view, "lookup_field", None)
+        original = self.path_regex
+        if kwarg:
+            self.path_regex = original.replace(f"(?P<{kwarg}>[0-9]+)", f"(?P<{kwarg}>[^/.]+)")
+        try:
+            parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        finally:
+            self.path_regex = original
+        return parameters
+
     def get_auth(self) -> list[dict[str, Any]]:
         """Offer the API-key scheme only where a key can get in (see ScopedAccess)."""
         auth: list[dict[str, Any]] = super().get_auth()

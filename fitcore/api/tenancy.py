@@ -10,6 +10,10 @@ Three walls, each enough on its own for the common case:
 3. ``ScopedRelatedField`` resolves foreign keys in payloads inside the caller's
    scope, so another tenant's id is "does not exist", like a missing one.
 
+Ids, in paths, payloads and ``?user=``, are ASCII digits (``parse_object_id``): Python's
+``int()``, and so every Django lookup, also reads fullwidth (U+FF11) or Arabic-Indic
+(U+0661) digits as 1, which would give one object many names.
+
 The isolation sweep test (fitcore/tests/test_isolation_sweep.py) checks all of it
 route by route.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -36,6 +40,7 @@ __all__ = [
     "TenantUserField",
     "acts_for_tenant",
     "is_api_key",
+    "parse_object_id",
     "principal_tenant",
     "tenant_queryset",
 ]
@@ -67,6 +72,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     model: ClassVar[type[models.Model]]
     owner_field: ClassVar[str | None] = "user"
+    # What the router lets through to get_object. Not \d+: that matches every Unicode digit.
+    lookup_value_regex = "[0-9]+"
     _guarded = ("get_queryset", "get_object")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -108,6 +115,11 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
         value = self.kwargs[lookup_url_kwarg]
+        if _is_integer_key(self.model, self.lookup_field):
+            # Also when a subclass widens lookup_value_regex, or a view is called without the router.
+            value = parse_object_id(value)
+            if value is None:
+                raise NotFound()
         try:
             obj = queryset.get(**{self.lookup_field: value})
         except (ObjectDoesNotExist, ValueError, TypeError):
@@ -141,13 +153,45 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         serializer.save(**kwargs)
 
 
-_MAX_ID = 2**63 - 1
+_MAX_ID = 2**63 - 1  # PostgreSQL's bigint
+_MAX_ID_DIGITS = len(str(_MAX_ID))
+
+
+def parse_object_id(value: object) -> int | None:
+    """``value`` as a row id, or None if it cannot be one.
+
+    An id is a JSON integer that is not a boolean, or a string of ASCII digits, in
+    1..2**63-1. ``int()`` alone would also take any Unicode decimal digit (fullwidth,
+    Arabic-Indic, Devanagari...), signs, spaces, underscores and floats' truncation (1.5 -> 1).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS:
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= _MAX_ID else None
+
+
+def _is_integer_key(model: type[models.Model], lookup_field: str) -> bool:
+    """Whether ``lookup_field`` of ``model`` holds integer ids (through a foreign key to one, too)."""
+    field: Any
+    try:
+        field = model._meta.pk if lookup_field == "pk" else model._meta.get_field(lookup_field)
+    except FieldDoesNotExist:
+        return False
+    while getattr(field, "target_field", None) is not None and field.target_field is not field:
+        field = field.target_field
+    return isinstance(field, models.IntegerField)
 
 
 def _parse_id(value: str, field: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= _MAX_ID:
+    number = parse_object_id(value)
+    if number is None:
         raise ValidationError({field: ["Expected a positive whole number id."]}, code="invalid")
-    return int(value)
+    return number
 
 
 def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:
@@ -176,6 +220,16 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         self.scoped_owner_field = owner_field
         kwargs.setdefault("queryset", model._default_manager.none())  # replaced per request
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if _is_integer_key(self.scoped_model, "pk"):
+            number = parse_object_id(data)
+            if number is None:
+                if isinstance(data, str | int) and not isinstance(data, bool):
+                    self.fail("does_not_exist", pk_value=data)
+                self.fail("incorrect_type", data_type=type(data).__name__)
+            data = number
+        return super().to_internal_value(data)
 
     def get_queryset(self) -> models.QuerySet[Any]:
         request = self.context.get("request")

@@ -1,11 +1,25 @@
 """Fallbacks that keep the problem+json shape for URLs and errors outside any API view."""
 
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.views import APIView
+
+
+class _FirstRenderer(DefaultContentNegotiation):
+    """No negotiation: a view that only ever answers with a problem has nothing to negotiate."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, str(first.media_type)
 
 
 class ApiNotFoundView(APIView):
@@ -14,6 +28,8 @@ class ApiNotFoundView(APIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
+    # An unknown URL is a 404 whatever the Accept header or ?format= asks for.
+    content_negotiation_class = _FirstRenderer
     schema = None  # not an endpoint
 
     # No handler methods: every method falls through to this, so an unknown URL

@@ -70,7 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the request id and access log cover everything below.
     "fitcore.api.middleware.RequestIdMiddleware",
-    "fitcore.api.middleware.BodySizeLimitMiddleware",
+    "fitcore.api.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",

@@ -6,30 +6,8 @@ from rest_framework.test import APIClient
 from conftest import api_key_client_for, jwt_client_for
 from fitcore.tests import sweep
 from users.models import User
-from users.tests.factories import TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-sweep.load_cases()
-
-
-@pytest.fixture
-def world() -> sweep.World:
-    a, b = TenantFactory(slug="tenant-a"), TenantFactory(slug="tenant-b")
-    w = sweep.World(
-        a=a,
-        b=b,
-        a_user=None,
-        a_admin=None,
-        b_user=UserFactory(tenant=b),
-        b_admin=UserFactory(tenant=b, role=User.Role.TENANT_ADMIN),
-        b_key="",
-    )
-    w.a_user = UserFactory(tenant=a, email=f"{w.marker('member')}@a.example")
-    w.a_admin = UserFactory(tenant=a, role=User.Role.TENANT_ADMIN, email=f"{w.marker('admin')}@a.example")
-    for seed in sweep.SEEDERS:
-        seed(w)
-    return w
 
 
 def b_clients(world: sweep.World) -> dict[str, APIClient]:

@@ -4,9 +4,6 @@ import json
 import logging
 
 import pytest
-import sentry_sdk
-import sentry_sdk.envelope
-import sentry_sdk.transport
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.urls("fitcore.api.tests.urls")
@@ -24,6 +21,8 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["code"] == code
     assert body["type"] == f"urn:fitcore:problem:{code}"
     assert body["request_id"] == response["X-Request-ID"]
+    if status == 400:  # the schema documents every 400 as a validation problem
+        assert body["errors"] and all(e.keys() == {"field", "code", "message"} for e in body["errors"])
     return body
 
 
@@ -162,22 +161,9 @@ def test_unhandled_exception_is_problem_500_without_internals(api_client: APICli
     assert record.exc_info[0] is RuntimeError
 
 
-def test_unhandled_exception_is_reported_to_sentry_with_request_id(api_client: APIClient) -> None:
-    envelopes: list[sentry_sdk.envelope.Envelope] = []
-
-    class CapturingTransport(sentry_sdk.transport.Transport):
-        def capture_envelope(self, envelope: sentry_sdk.envelope.Envelope) -> None:
-            envelopes.append(envelope)
-
-    sentry_sdk.init(dsn="https://public@sentry.invalid/1", transport=CapturingTransport)
-    try:
-        api_client.get("/api/v1/_test/boom/", HTTP_X_REQUEST_ID="sentry-req-1")
-    finally:
-        sentry_sdk.get_client().flush()
-        sentry_sdk.init()  # back to disabled
-    events: list[dict] = [
-        item.payload.json for env in envelopes for item in env.items if item.type == "event" and item.payload.json
-    ]
+def test_unhandled_exception_is_reported_to_sentry_with_request_id(api_client: APIClient, sentry_events) -> None:
+    api_client.get("/api/v1/_test/boom/", HTTP_X_REQUEST_ID="sentry-req-1")
+    events = sentry_events.events()
     assert len(events) == 1
     assert events[0]["exception"]["values"][-1]["type"] == "RuntimeError"
     assert events[0]["tags"]["request_id"] == "sentry-req-1"
@@ -192,3 +178,73 @@ def test_deeply_nested_json_is_400_not_500(api_client: APIClient) -> None:
 def test_multipart_is_refused_where_no_files_are_taken(api_client: APIClient) -> None:
     response = api_client.post("/api/v1/_test/meals/", {"name": "x"}, format="multipart")
     assert_problem(response, 415, "unsupported_media_type")
+
+
+# --- every problem is JSON, whatever the view renders or the client accepts ---------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "accept", "status", "code"),
+    [
+        ("get", "/api/schema/?format=xml", None, 404, "not_found"),
+        ("get", "/api/schema/?format=openapi-json&format=xml", None, 404, "not_found"),
+        ("post", "/api/schema/", None, 405, "method_not_allowed"),
+        ("delete", "/api/schema/", "application/vnd.oai.openapi", 405, "method_not_allowed"),
+        ("get", "/api/schema/", "application/xml", 406, "not_acceptable"),
+        ("get", "/api/schema/", "text/csv", 406, "not_acceptable"),
+        ("get", "/api/docs/", "text/csv", 406, "not_acceptable"),
+        ("get", "/api/docs/?format=yaml", None, 404, "not_found"),
+        ("post", "/api/docs/", "text/html", 405, "method_not_allowed"),
+        ("put", "/api/redoc/", None, 405, "method_not_allowed"),
+        ("get", "/api/redoc/", "application/xml", 406, "not_acceptable"),
+        ("get", "/api/v1/_test/throttled/", "application/xml", 406, "not_acceptable"),
+        ("get", "/api/v1/_test/throttled/?format=yaml", None, 404, "not_found"),
+        ("get", "/api/v1/does-not-exist/", "application/xml", 404, "not_found"),
+        ("get", "/api/v1/_test/yaml/?kind=domain", None, 409, "meal_plan_locked"),
+        ("get", "/api/v1/_test/yaml/?kind=invalid", "application/vnd.oai.openapi", 400, "validation_error"),
+    ],
+)
+def test_problems_are_json_whatever_the_views_renderers_or_accept(
+    api_client: APIClient, method: str, path: str, accept: str | None, status: int, code: str
+) -> None:
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = getattr(api_client, method)(path, **headers)
+    assert_problem(response, status, code)  # parses the body as JSON
+
+
+def test_problem_keeps_the_allow_header_of_a_405(api_client: APIClient) -> None:
+    response = api_client.post("/api/schema/")
+    assert_problem(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]
+
+
+def test_problem_keeps_www_authenticate_whatever_the_accept(api_client: APIClient) -> None:
+    response = api_client.get("/api/v1/_test/private/", HTTP_ACCEPT="application/json, text/html;q=0.5")
+    assert_problem(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?format=yaml", "?format=xml"])
+def test_real_endpoint_refuses_unservable_formats_as_json(user_client: APIClient, query: str) -> None:
+    if query:
+        assert_problem(user_client.get(f"/api/v1/users/me/{query}"), 404, "not_found")
+    else:
+        assert_problem(user_client.get("/api/v1/users/me/", HTTP_ACCEPT="application/xml"), 406, "not_acceptable")
+
+
+def test_unhandled_error_in_a_yaml_view_is_a_json_500(api_client: APIClient, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL, logger="fitcore.errors"):
+        response = api_client.get("/api/v1/_test/yaml/")
+    body = assert_problem(response, 500, "internal_error")
+    assert "secret" not in json.dumps(body)
+
+
+def test_bad_request_outside_views_carries_errors() -> None:
+    from django.test import RequestFactory
+
+    from fitcore.api.views import handler400
+
+    response = handler400(RequestFactory().get("/api/v1/anything/"), Exception("x"))
+    body = json.loads(response.content)
+    assert body["errors"] == [{"field": None, "code": "bad_request", "message": body["detail"]}]

@@ -2,10 +2,23 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    DisallowedRedirect,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousFileOperation,
+    SuspiciousMultipartForm,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.urls import path
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -69,6 +82,45 @@ class DjangoErrorsView(OpenView):
         raise DjangoValidationError({"grams": ["Must be positive."]})
 
 
+REQUEST_ERRORS: dict[str, type[Exception]] = {
+    cls.__name__: cls
+    for cls in (
+        TooManyFieldsSent,
+        TooManyFilesSent,
+        RequestDataTooBig,
+        SuspiciousMultipartForm,
+        MultiPartParserError,
+        UnreadablePostError,
+        BadRequest,
+        DisallowedHost,
+        DisallowedRedirect,
+        SuspiciousFileOperation,
+        SuspiciousOperation,
+    )
+}
+
+
+class RequestErrorView(OpenView):
+    """Raises, inside the view, an error Django raises lazily while reading a request."""
+
+    def get(self, request: Request, kind: str) -> Response:
+        raise REQUEST_ERRORS[kind]("raised while reading the request")
+
+
+class YamlErrorsView(OpenView):
+    """Renders YAML, as the schema view does: its errors must still be JSON problems."""
+
+    renderer_classes = [OpenApiYamlRenderer]
+
+    def get(self, request: Request) -> Response:
+        kind = request.query_params.get("kind")
+        if kind == "domain":
+            raise ApplicationError(code="meal_plan_locked", message="This plan is locked.", status=409)
+        if kind == "invalid":
+            raise serializers.ValidationError({"grams": ["Must be positive."]})
+        raise RuntimeError("secret internals")
+
+
 class TightThrottle(AnonRateThrottle):
     rate = "2/min"
     scope = "test-tight"
@@ -91,6 +143,8 @@ urlpatterns = [
     path("api/v1/_test/boom/", BoomView.as_view()),
     path("api/v1/_test/domain/", DomainErrorView.as_view()),
     path("api/v1/_test/django/", DjangoErrorsView.as_view()),
+    path("api/v1/_test/yaml/", YamlErrorsView.as_view()),
+    path("api/v1/_test/request-error/<str:kind>/", RequestErrorView.as_view()),
     path("api/v1/_test/throttled/", ThrottledView.as_view()),
     path("api/v1/_test/private/", AuthRequiredView.as_view()),
     *real_urlpatterns,
