@@ -4,7 +4,6 @@ Tasks take ids and tenant ids, and re-read their rows: by the time a worker runs
 address may be verified or the user deactivated, and then nothing is sent.
 """
 
-import logging
 import smtplib
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -18,8 +17,6 @@ from users.models import User
 
 from .adapters import frontend_url
 from .email_confirmation import confirmation_key
-
-logger = logging.getLogger(__name__)
 
 # A mail server that refuses or times out is worth a few retries; a template bug is not.
 _RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": True, "max_retries": 5}
@@ -76,21 +73,3 @@ def send_password_reset(*, tenant_id: int, email: str) -> None:
         "password_reset_url": frontend_url("reset-password", uid=uid, token=token),
     }
     get_account_adapter(None).send_mail("account/email/password_reset_key", user.email, context)
-
-
-def enqueue_after_commit(task: object, **kwargs: object) -> None:
-    """Queue ``task`` once the current transaction commits; never let queueing fail the request.
-
-    Without a broker (the embedded default) tasks run eagerly inside this call, so a
-    mail failure would otherwise surface as a 500 after the account was already saved.
-    """
-
-    def send() -> None:
-        try:
-            task.delay(**kwargs)  # type: ignore[attr-defined]
-        except Exception:
-            logger.exception("could not send %s", getattr(task, "name", task))
-
-    from django.db import transaction
-
-    transaction.on_commit(send)

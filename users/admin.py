@@ -78,7 +78,19 @@ class ProfileInline(admin.StackedInline):
     max_num = 1
     fk_name = "user"
     exclude = ["tenant"]  # always the user's tenant
-    readonly_fields = ["image_preview", "marketing_opt_in_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "image_preview",
+        "image_status",
+        "image_error",
+        "marketing_opt_in_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="Image error")
+    def image_error(self, profile: Profile) -> str:
+        error = profile.image_error
+        return "-" if error is None else f"{error['code']}: {error['message']}"
 
     @admin.display(description="Image preview")
     def image_preview(self, profile: Profile) -> str:

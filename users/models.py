@@ -313,6 +313,12 @@ class Profile(TenantOwned):
         METRIC = "metric", "Metric (kg, cm)"
         IMPERIAL = "imperial", "Imperial (lb, ft/in)"
 
+    class ImageStatus(models.TextChoices):
+        NONE = "none", "No image"
+        PROCESSING = "processing", "Processing an upload"
+        READY = "ready", "Ready"
+        FAILED = "failed", "The latest upload failed"
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     birth_date = models.DateField(null=True, blank=True, validators=[validate_birth_date])
     sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
@@ -337,6 +343,15 @@ class Profile(TenantOwned):
     excluded_foods = models.JSONField(default=list, blank=True, validators=[validate_excluded_foods])
     image = models.ImageField(upload_to=profile_image_upload_to, blank=True, max_length=200)
     image_thumbnail = models.ImageField(upload_to=profile_image_upload_to, blank=True, max_length=200)
+    # An upload is processed by a worker (users.tasks); these say how the latest one went.
+    image_status = models.CharField(
+        max_length=16, choices=ImageStatus.choices, default=ImageStatus.NONE, editable=False
+    )
+    image_error_code = models.CharField(max_length=32, blank=True, editable=False)
+    image_error_message = models.CharField(max_length=200, blank=True, editable=False)
+    # Storage name of the original still being processed; the task compares it with its own
+    # so that an older upload never overwrites a newer one. Never shown to anyone.
+    image_pending = models.CharField(max_length=200, blank=True, editable=False)
 
     # Settings: display and communication preferences.
     units = models.CharField(max_length=8, choices=Units.choices, default=Units.METRIC)
@@ -366,3 +381,10 @@ class Profile(TenantOwned):
     @property
     def age(self) -> int | None:
         return self.age_on(self.local_today)
+
+    @property
+    def image_error(self) -> dict[str, str] | None:
+        """Why the latest upload failed, or ``None``."""
+        if not self.image_error_code:
+            return None
+        return {"code": self.image_error_code, "message": self.image_error_message}

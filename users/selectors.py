@@ -217,6 +217,8 @@ def profile_export(user: User) -> dict[str, Any]:
         "excluded_foods": list(profile.excluded_foods),
         "image": profile.image.name or None,
         "image_thumbnail": profile.image_thumbnail.name or None,
+        "image_status": profile.image_status,
+        "image_error": profile.image_error,
         "units": profile.units,
         "timezone": profile.timezone,
         "language": profile.language,

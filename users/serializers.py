@@ -3,6 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from .emails import InvalidEmail, canonical_email
+from .images import ImageErrorCode
 from .models import Allergen, Profile, User
 
 
@@ -54,6 +55,11 @@ BODY_FIELDS = [
 ]
 
 
+class ImageErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ImageErrorCode.choices)
+    message = serializers.CharField()
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     """Body data, diet and settings. Measurements are always metric; ``units`` is for display only."""
 
@@ -68,10 +74,33 @@ class ProfileSerializer(serializers.ModelSerializer):
     excluded_foods = serializers.ListField(child=serializers.CharField(), read_only=True)
     image = serializers.ImageField(read_only=True, allow_null=True, help_text="Up to 1024 px, WebP.")
     image_thumbnail = serializers.ImageField(read_only=True, allow_null=True, help_text="256x256 px, WebP.")
+    image_status = serializers.ChoiceField(
+        choices=Profile.ImageStatus.choices,
+        read_only=True,
+        help_text=(
+            "The latest upload to `me/image/`: `processing` until a worker has checked and converted it, "
+            "then `ready` (it is now `image`) or `failed` (see `image_error`; `image` is still the previous "
+            "one). `none`: no image."
+        ),
+    )
+    image_error = ImageErrorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Why the latest upload failed; null unless `image_status` is `failed`.",
+    )
 
     class Meta:
         model = Profile
-        fields = [*BODY_FIELDS, "image", "image_thumbnail", *SETTINGS_FIELDS, "marketing_opt_in_at", "updated_at"]
+        fields = [
+            *BODY_FIELDS,
+            "image",
+            "image_thumbnail",
+            "image_status",
+            "image_error",
+            *SETTINGS_FIELDS,
+            "marketing_opt_in_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -244,7 +273,7 @@ class AccountDeleteInputSerializer(serializers.Serializer):
 
 
 class ProfileImageInputSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 5 MB.")
+    image = serializers.FileField(help_text="JPEG, PNG or WebP; at most 5 MB, 10,000 px a side and 40 megapixels.")
 
 
 class ManagedUserCreateInputSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,12 +21,15 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from fitcore.api.exceptions import ApplicationError
+from fitcore.api.tasks import enqueue_after_commit
 
-from . import registry
+from . import registry, tasks
 from .emails import InvalidEmail, canonical_email
-from .images import process_profile_image
-from .models import Profile, Tenant, User
+from .images import ImageErrorCode, ImageTooLarge, InvalidImage, check_profile_image, process_profile_image
+from .models import Profile, Tenant, User, profile_image_upload_to
 from .selectors import profile_get
+
+logger = logging.getLogger(__name__)
 
 # A social-only account proves it is really its owner with a token this fresh.
 RECENT_LOGIN_WINDOW = timedelta(minutes=5)
@@ -41,6 +46,13 @@ class ErrorCode(StrEnum):
 
 
 EMAIL_TAKEN_MESSAGE = "A user with this email already exists in this tenant."
+
+# Uploaded originals wait here, under random names, until a worker has processed them.
+# Never under profiles/, and no API response ever names them.
+PENDING_IMAGE_PREFIX = "pending/"
+# Profile fields that describe the latest upload (see Profile.ImageStatus).
+IMAGE_STATE_FIELDS = ["image_pending", "image_status", "image_error_code", "image_error_message"]
+IMAGE_PROCESSING_FAILED_MESSAGE = "The image could not be processed; please try again."
 
 USER_EDITABLE_FIELDS = frozenset({"first_name", "last_name"})
 MANAGED_USER_EDITABLE_FIELDS = USER_EDITABLE_FIELDS | {"role", "is_active"}
@@ -120,38 +132,140 @@ def user_update(*, user: User, data: dict[str, Any], profile_data: dict[str, Any
 
 
 def profile_image_set(*, profile: Profile, upload: Any) -> Profile:
-    """Validate, clean and store a new image and thumbnail; the old files go once the change commits."""
-    processed = process_profile_image(upload)
-    old_names = [name for name in (profile.image.name, profile.image_thumbnail.name) if name]
+    """Accept an upload for processing by a worker; the profile's image changes when the task is done.
+
+    Only the header is checked here (``check_profile_image``: no pixel is decoded in a
+    request). The original is stored under a random private name in ``pending/``, the
+    profile records it as the upload in progress, and ``users.tasks.process_profile_image``
+    is queued after commit (with eager Celery it has run by the time this returns). A
+    newer upload supersedes one still pending: its original is deleted and its task,
+    should it still run, finds the profile waiting for another file and does nothing.
+    """
+    check_profile_image(upload)
+    pending_name = default_storage.save(f"{PENDING_IMAGE_PREFIX}{profile.tenant_id}/{uuid.uuid4().hex}", upload)
+    try:
+        with transaction.atomic():
+            locked = _profile_for_update(profile)
+            superseded = locked.image_pending
+            locked.image_pending = pending_name
+            locked.image_status = Profile.ImageStatus.PROCESSING
+            locked.image_error_code = locked.image_error_message = ""
+            locked.save(update_fields=[*IMAGE_STATE_FIELDS, "updated_at"])
+            _delete_files_on_commit([superseded])
+            enqueue_after_commit(
+                tasks.process_profile_image,
+                tenant_id=locked.tenant_id,
+                profile_id=locked.pk,
+                pending_name=pending_name,
+            )
+    except Exception:
+        # Not recorded, so never processed nor deleted by anyone else. (The callbacks above
+        # never raise, so an exception here means nothing was committed.)
+        _delete_files([pending_name])
+        raise
+    return locked
+
+
+def profile_image_process(*, tenant_id: int, profile_id: int, pending_name: str) -> None:
+    """The worker's half of an upload (called by ``users.tasks``): decode, clean, and swap in the new image.
+
+    Re-reads the profile, and does nothing unless it is still waiting for ``pending_name``
+    (a newer upload or a delete came first; they deleted the original). On success the
+    new image and thumbnail replace the old ones (deleted after commit); a damaged file,
+    or any other failure, is recorded as ``failed`` with a code and message, and the
+    previous image stays. Either way the original is deleted.
+    """
+    profile = Profile.objects.for_tenant(tenant_id).filter(pk=profile_id, image_pending=pending_name).first()
+    if profile is None:
+        return
+    written: list[str] = []
+    try:
+        with default_storage.open(pending_name, "rb") as original:
+            processed = process_profile_image(original)
+        # Stored before the row is locked, so the lock is held only for the swap itself.
+        for content in (processed.image, processed.thumbnail):
+            written.append(default_storage.save(profile_image_upload_to(profile, content.name or ""), content))
+    except (InvalidImage, ImageTooLarge) as exc:
+        _image_failed(profile, pending_name, code=exc.code, message=exc.message)
+        return
+    except FileNotFoundError:
+        # A newer upload or a delete removed it meanwhile (then this records nothing), or storage lost it.
+        logger.warning("pending profile image %s of profile %s is gone", pending_name, profile_id)
+        _delete_files(written)
+        _image_failed(
+            profile, pending_name, code=ImageErrorCode.IMAGE_PROCESSING_FAILED, message=IMAGE_PROCESSING_FAILED_MESSAGE
+        )
+        return
+    except Exception:
+        # Storage, memory, the task's time limit, a bug: the user can only try again.
+        logger.exception("profile image %s of profile %s could not be processed", pending_name, profile_id)
+        _delete_files(written)
+        _image_failed(
+            profile, pending_name, code=ImageErrorCode.IMAGE_PROCESSING_FAILED, message=IMAGE_PROCESSING_FAILED_MESSAGE
+        )
+        return
     with transaction.atomic():
-        # save=False: both files are written to storage, then the row once.
-        profile.image.save(processed.image.name or "image", processed.image, save=False)
-        profile.image_thumbnail.save(processed.thumbnail.name or "thumbnail", processed.thumbnail, save=False)
-        profile.save(update_fields=["image", "image_thumbnail", "updated_at"])
-        _delete_files_on_commit(old_names)
-    return profile
+        locked = _profile_for_update(profile)
+        if locked.image_pending != pending_name:  # superseded while we were decoding
+            _delete_files(written)
+            return
+        old_names = [locked.image.name, locked.image_thumbnail.name]
+        locked.image, locked.image_thumbnail = written
+        locked.image_pending = ""
+        locked.image_status = Profile.ImageStatus.READY
+        locked.image_error_code = locked.image_error_message = ""
+        locked.save(update_fields=["image", "image_thumbnail", *IMAGE_STATE_FIELDS, "updated_at"])
+        _delete_files_on_commit([*old_names, pending_name])
+
+
+def _image_failed(profile: Profile, pending_name: str, *, code: str, message: str) -> None:
+    with transaction.atomic():
+        locked = _profile_for_update(profile)
+        if locked.image_pending != pending_name:
+            return
+        locked.image_pending = ""
+        locked.image_status = Profile.ImageStatus.FAILED
+        locked.image_error_code, locked.image_error_message = code, message
+        locked.save(update_fields=[*IMAGE_STATE_FIELDS, "updated_at"])
+        _delete_files_on_commit([pending_name])
 
 
 def profile_image_clear(*, profile: Profile) -> Profile:
-    old_names = [name for name in (profile.image.name, profile.image_thumbnail.name) if name]
-    if not old_names:
-        return profile
+    """Remove the image and thumbnail, and discard an upload still being processed."""
     with transaction.atomic():
-        profile.image = None
-        profile.image_thumbnail = None
-        profile.save(update_fields=["image", "image_thumbnail", "updated_at"])
-        _delete_files_on_commit(old_names)
-    return profile
+        locked = _profile_for_update(profile)
+        names = [locked.image.name, locked.image_thumbnail.name, locked.image_pending]
+        if not any(names) and locked.image_status == Profile.ImageStatus.NONE:
+            return locked
+        locked.image = None
+        locked.image_thumbnail = None
+        locked.image_pending = ""
+        locked.image_status = Profile.ImageStatus.NONE
+        locked.image_error_code = locked.image_error_message = ""
+        locked.save(update_fields=["image", "image_thumbnail", *IMAGE_STATE_FIELDS, "updated_at"])
+        _delete_files_on_commit(names)
+    return locked
 
 
-def _delete_files_on_commit(names: list[str]) -> None:
+def _profile_for_update(profile: Profile) -> Profile:
+    """The profile's row, locked until the transaction ends: uploads, the task and deletes take turns."""
+    return Profile.objects.for_tenant(profile.tenant_id).select_for_update().get(pk=profile.pk)
+
+
+def _delete_files_on_commit(names: Iterable[str | None]) -> None:
     # After commit: a rolled-back change must still find its files.
-    def delete() -> None:
-        for name in names:
-            default_storage.delete(name)
+    stored = [name for name in names if name]
+    if stored:
+        transaction.on_commit(lambda: _delete_files(stored))
 
-    if names:
-        transaction.on_commit(delete)
+
+def _delete_files(names: list[str]) -> None:
+    """Best effort: a file left behind is garbage, but failing a committed change over it would be wrong."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            logger.exception("could not delete stored file %s", name)
 
 
 # --- tenant user management ---------------------------------------------------------
@@ -240,7 +354,7 @@ def user_delete(*, user: User) -> None:
     after the commit.
     """
     profile = Profile.unscoped.filter(user=user).first()
-    files = [name for name in (profile.image.name, profile.image_thumbnail.name) if name] if profile else []
+    files = [profile.image.name, profile.image_thumbnail.name, profile.image_pending] if profile else []
     try:
         with transaction.atomic():
             outstanding = OutstandingToken.objects.filter(user=user)

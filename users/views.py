@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from fitcore.api.exceptions import ApplicationError
+from fitcore.api.exceptions import PROBLEM_CONTENT_TYPE, ApplicationError
 from fitcore.api.permissions import IsEndUser, IsTenantWide
 from fitcore.api.schema import AutoSchema, ProblemSerializer, ValidationProblemSerializer
 from fitcore.api.tenancy import TenantScopedViewSet, is_api_key, principal_tenant
@@ -25,6 +26,7 @@ from fitcore.api.throttling import PasswordCheckThrottle
 
 from . import selectors, services
 from .filters import ManagedUserFilter
+from .images import MAX_DECODED_BYTES, MAX_SIDE, MAX_SOURCE_PIXELS
 from .models import User
 from .serializers import (
     AccountDeleteInputSerializer,
@@ -178,12 +180,39 @@ class MeImageView(APIView):
     @extend_schema(
         summary="Upload your profile image",
         description=(
-            "`multipart/form-data` with the file in `image`: JPEG, PNG or WebP, at most 5 MB. It is verified, "
-            "re-encoded as WebP without metadata (EXIF/GPS), shrunk to at most 1024 px, and a 256x256 "
-            "thumbnail is made. Not an image or damaged: 400 `invalid_image`; too big: 413 `image_too_large`."
+            "`multipart/form-data` with the file in `image`: JPEG, PNG or WebP, at most 5 MB, at most "
+            f"{MAX_SIDE:,} px on each side, {MAX_SOURCE_PIXELS // 1_000_000} megapixels in all and "
+            f"{MAX_DECODED_BYTES // 2**20} MB of raw pixel data. Only the file's header is read before the "
+            "answer: not an image, or over these limits: 400 `invalid_image`; over 5 MB: 413 `image_too_large`.\n\n"
+            "Otherwise the upload is accepted, **202**, with the profile, and a worker does the rest: it "
+            "decodes the whole file, turns it upright, converts it to sRGB, drops all metadata (EXIF, GPS), "
+            "shrinks it to at most 1024 px as WebP and makes a 256x256 thumbnail. Meanwhile `image_status` "
+            "is `processing` and `image` is still the previous image. Poll `GET /users/me/`: `ready` means "
+            "`image` and `image_thumbnail` are the new ones; `failed` means they are unchanged and "
+            "`image_error` says why (`invalid_image` for a damaged file). Where tasks run in-process (no "
+            "broker), the 202 already shows the outcome. A newer upload supersedes one still processing."
         ),
         request=ProfileImageInputSerializer,
-        responses={200: ProfileSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Where to follow the upload: `/api/v1/users/me/` (`profile.image_status`).",
+                response=[202],
+            )
+        ],
+        responses={
+            202: ProfileSerializer,
+            (400, PROBLEM_CONTENT_TYPE): _problem(
+                "Not a JPEG, PNG or WebP image, or over the size limits (`invalid_image`).", validation=True
+            ),
+            (413, PROBLEM_CONTENT_TYPE): _problem(
+                "The file is over 5 MB (`image_too_large`, with a field error in `errors`), "
+                "or the whole request body is over the upload limit."
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         payload = ProfileImageInputSerializer(data=request.data)
@@ -191,9 +220,20 @@ class MeImageView(APIView):
         profile = services.profile_image_set(
             profile=selectors.profile_get(user=_me(request)), upload=payload.validated_data["image"]
         )
-        return Response(ProfileSerializer(profile, context={"request": request}).data)
+        # Re-read: with eager tasks the worker's half has already run and changed the row.
+        profile.refresh_from_db()
+        return Response(
+            ProfileSerializer(profile, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(reverse("users:me"))},
+        )
 
-    @extend_schema(summary="Remove your profile image", request=None, responses={204: None})
+    @extend_schema(
+        summary="Remove your profile image",
+        description="Also discards an upload still being processed.",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request: Request) -> Response:
         services.profile_image_clear(profile=selectors.profile_get(user=_me(request)))
         return Response(status=status.HTTP_204_NO_CONTENT)

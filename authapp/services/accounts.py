@@ -17,13 +17,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from fitcore.api.tasks import enqueue_after_commit
 from users.models import Tenant, User
 
 from .. import tasks
 from ..email_confirmation import address_for_key
 from ..error_codes import EMAIL_TAKEN_MESSAGE, AuthErrorCode, EmailNotVerified, InvalidCredentials, field_error
 from ..lockout import lockout_reset
-from ..tasks import enqueue_after_commit
 
 # --- settings ------------------------------------------------------------------------
 

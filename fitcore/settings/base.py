@@ -353,7 +353,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"ImageErrorCodeEnum": "users.images.ImageErrorCode"},
     # Declared once here; views reference them through their authentication classes.
     "APPEND_COMPONENTS": {"securitySchemes": {"jwtAuth": JWT_AUTH, "apiKeyAuth": API_KEY_AUTH}},
 }

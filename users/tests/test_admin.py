@@ -53,6 +53,20 @@ def test_user_change_page_never_shows_the_password_hash(staff_client, user):
     assert "Profile" in html  # the inline
 
 
+def test_user_change_page_shows_the_image_status_read_only(staff_client, user):
+    Profile.unscoped.filter(user=user).update(
+        image_status="failed", image_error_code="invalid_image", image_error_message="The image file is damaged."
+    )
+
+    response = staff_client.get(f"/admin/users/user/{user.pk}/change/")
+
+    html = response.content.decode()
+    assert "The latest upload failed" in html
+    assert "invalid_image: The image file is damaged." in html
+    assert 'name="profile-0-image_status"' not in html  # shown, not editable
+    assert "image_pending" not in html
+
+
 def change_form(user: User, profile: Profile, **fields: str) -> dict[str, str]:
     """The user change page's POST: the user's fields plus its profile inline."""
     return {

@@ -1,5 +1,6 @@
 """The signed-in user's own endpoints: /api/v1/users/me/..."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db.models import ProtectedError
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -17,7 +18,7 @@ from conftest import api_key_client_for, jwt_client_for
 from users.models import Profile, User
 from users.registry import dashboard_sections, export_sections
 from users.tests.factories import TEST_PASSWORD, ProfileFactory, UserFactory
-from users.tests.helpers import error_fields, image_bytes, upload
+from users.tests.helpers import blank_png, error_fields, image_bytes, jpeg_claiming, upload, webp_claiming
 
 ME = "/api/v1/users/me/"
 SETTINGS = "/api/v1/users/me/settings/"
@@ -178,13 +179,25 @@ def test_settings_patch_ignores_profile_fields(user, user_client):
 
 
 # --- me/image/ --------------------------------------------------------------------
+# An upload answers 202 after a header check; the task (eager in tests) runs at commit.
+# In these tests the commit is the end of django_capture_on_commit_callbacks(execute=True).
 
 
-def test_image_upload_stores_a_clean_image_and_thumbnail(user, user_client, media_root: Path):
-    response = user_client.post(IMAGE, {"image": upload(image_bytes("PNG", size=(1600, 1200)))}, format="multipart")
+def _stored_files(media_root: Path, prefix: str = "") -> list[Path]:
+    return sorted(path for path in (media_root / prefix).rglob("*") if path.is_file())
 
-    assert response.status_code == 200, response.json()
-    body = response.json()
+
+def test_image_upload_stores_a_clean_image_and_thumbnail(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(IMAGE, {"image": upload(image_bytes("PNG", size=(1600, 1200)))}, format="multipart")
+
+    assert response.status_code == 202, response.json()
+    assert response["Location"] == f"http://testserver{ME}"
+    assert response.json()["image_status"] == "processing"  # the test's transaction had not committed yet
+    body = user_client.get(ME).json()["profile"]
+    assert body["image_status"] == "ready" and body["image_error"] is None
     assert body["image"].startswith("http://testserver/media/profiles/")
     assert body["image"].endswith(".webp") and body["image_thumbnail"].endswith(".webp")
     profile = Profile.unscoped.get(user=user)
@@ -192,7 +205,46 @@ def test_image_upload_stores_a_clean_image_and_thumbnail(user, user_client, medi
     thumb = Image.open(media_root / str(profile.image_thumbnail.name))
     assert (stored.format, stored.size) == ("WEBP", (1024, 768))
     assert (thumb.format, thumb.size) == ("WEBP", (256, 256))
-    assert user_client.get(ME).json()["profile"]["image_thumbnail"] == body["image_thumbnail"]
+    assert profile.image_pending == ""
+    assert _stored_files(media_root, "pending") == []  # the original is gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_image_upload_answers_with_the_finished_profile_when_tasks_run_eagerly(user, user_client):
+    """Committed for real, as in the embedded default: the task ran before the view answered."""
+    response = user_client.post(IMAGE, {"image": upload(image_bytes("WEBP", size=(300, 200)))}, format="multipart")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["image_status"] == "ready" and body["image_error"] is None
+    assert body["image"].endswith(".webp") and body["image_thumbnail"].endswith(".webp")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "content_type"),
+    [("JPEG", "me.jpg", "image/jpeg"), ("PNG", "me.png", "image/png"), ("WEBP", "me.webp", "image/webp")],
+)
+def test_image_upload_of_a_phone_photo_loses_exif_and_gps(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks, fmt, name, content_type
+):
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    exif.get_ifd(0x8825)[2] = (52.0, 31.0, 12.0)  # GPSLatitude
+    data = image_bytes(fmt, size=(2000, 1500), exif=exif.tobytes())
+    assert b"SecretCam" in data
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(IMAGE, {"image": upload(data, name, content_type)}, format="multipart")
+
+    assert response.status_code == 202
+    profile = Profile.unscoped.get(user=user)
+    assert profile.image_status == "ready"
+    raw = (media_root / str(profile.image.name)).read_bytes()
+    stored = Image.open(io.BytesIO(raw))
+    assert (stored.format, stored.size) == ("WEBP", (768, 1024))  # upright, at most 1024 px
+    assert b"SecretCam" not in raw and not stored.getexif() and "exif" not in stored.info
+    assert Image.open(media_root / str(profile.image_thumbnail.name)).size == (256, 256)
 
 
 def test_image_replacement_deletes_the_old_files(
@@ -209,8 +261,12 @@ def test_image_replacement_deletes_the_old_files(
             IMAGE, {"image": upload(image_bytes("JPEG"), "b.jpg", "image/jpeg")}, format="multipart"
         )
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     assert not any(path.exists() for path in old_files)
+    profile = Profile.unscoped.get(user=user)
+    assert _stored_files(media_root) == sorted(
+        [media_root / str(profile.image.name), media_root / str(profile.image_thumbnail.name)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -218,18 +274,51 @@ def test_image_replacement_deletes_the_old_files(
     [
         (b"%PDF-1.4 not an image at all", "cv.png"),
         (image_bytes("GIF"), "anim.gif"),
-        (image_bytes("PNG", size=(300, 300))[:500], "cut.png"),
+        (image_bytes("PNG", size=(300, 300))[:20], "cut.png"),
     ],
-    ids=["not-an-image", "gif", "truncated"],
+    ids=["not-an-image", "gif", "truncated-header"],
 )
-def test_image_upload_rejects_non_images_with_a_field_error(user, user_client, data, name):
-    response = user_client.post(IMAGE, {"image": upload(data, name)}, format="multipart")
+def test_image_upload_rejects_non_images_with_a_field_error(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks, data, name
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = user_client.post(IMAGE, {"image": upload(data, name)}, format="multipart")
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "invalid_image"
     assert error_fields(response) == ["image"]
+    assert callbacks == [] and _stored_files(media_root) == []
     assert not Profile.unscoped.get(user=user).image
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (blank_png(1, 39_000_000), "each side may be at most 10000 pixels"),  # 76 KB, the reported file
+        (blank_png(39_000_000, 1), "each side may be at most 10000 pixels"),
+        (blank_png(20_000, 20), "each side may be at most 10000 pixels"),
+        (blank_png(10_000, 5_000), "at most 40000000 pixels in total"),
+        (blank_png(6_000, 6_000, colour_type=6, bit_depth=16), "at most 256 MB are accepted"),
+        (jpeg_claiming(65_000, 65_000), "each side may be at most 10000 pixels"),
+        (webp_claiming(16_000, 16_000), "each side may be at most 10000 pixels"),
+    ],
+    ids=["1x39M-png", "39Mx1-png", "20000x20-png", "50MP-png", "16bit-rgba-6000x6000-png", "huge-jpeg", "huge-webp"],
+)
+def test_image_upload_over_the_size_limits_is_refused_before_any_decoding(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks, data, message
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = user_client.post(IMAGE, {"image": upload(data)}, format="multipart")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_image" and message in body["detail"]
+    assert error_fields(response) == ["image"]
+    assert callbacks == []  # no task queued
+    assert _stored_files(media_root) == []  # nothing written
+    profile = Profile.unscoped.get(user=user)
+    assert (profile.image_status, profile.image_pending) == ("none", "")
 
 
 def test_image_upload_without_a_file_is_a_field_error(user_client):
@@ -239,7 +328,7 @@ def test_image_upload_without_a_file_is_a_field_error(user_client):
     assert error_fields(response) == ["image"]
 
 
-def test_image_upload_over_the_limit_is_413(user, user_client):
+def test_image_upload_over_the_limit_is_413(user, user_client, media_root: Path):
     big = b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024 + 1)
 
     response = user_client.post(IMAGE, {"image": upload(big)}, format="multipart")
@@ -248,11 +337,95 @@ def test_image_upload_over_the_limit_is_413(user, user_client):
     assert response.json()["code"] == "image_too_large"
     assert error_fields(response) == ["image"]
     assert not Profile.unscoped.get(user=user).image
+    assert _stored_files(media_root) == []
+
+
+def test_image_upload_path_never_decodes_pixels(user, user_client, monkeypatch, django_capture_on_commit_callbacks):
+    """The request only reads the header; Pillow opens and decodes the file in the task alone."""
+    calls: list[str] = []
+    real_open, real_load = Image.open, ImageFile.ImageFile.load
+
+    def counting_open(*args, **kwargs):
+        calls.append("open")
+        return real_open(*args, **kwargs)
+
+    def counting_load(self):
+        calls.append("load")
+        return real_load(self)
+
+    monkeypatch.setattr(Image, "open", counting_open)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
+    photo = image_bytes("JPEG", size=(2000, 1500))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = user_client.post(IMAGE, {"image": upload(photo, "me.jpg", "image/jpeg")}, format="multipart")
+
+    assert response.status_code == 202 and response.json()["image_status"] == "processing"
+    assert calls == []
+    assert len(callbacks) == 1  # the task, queued for after commit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+
+    assert "load" in calls
+    assert Profile.unscoped.get(user=user).image_status == "ready"
+
+
+def test_a_damaged_upload_fails_in_the_task_and_keeps_the_previous_image(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(IMAGE, {"image": upload(image_bytes("PNG"))}, format="multipart")
+    before = user_client.get(ME).json()["profile"]
+    truncated = image_bytes("JPEG", size=(400, 300))[:-600]  # the header is whole, the pixel data is not
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(IMAGE, {"image": upload(truncated, "cut.jpg", "image/jpeg")}, format="multipart")
+
+    assert response.status_code == 202
+    after = user_client.get(ME).json()["profile"]
+    assert after["image_status"] == "failed"
+    assert after["image_error"] == {"code": "invalid_image", "message": "The image file is damaged or incomplete."}
+    assert (after["image"], after["image_thumbnail"]) == (before["image"], before["image_thumbnail"])
+    profile = Profile.unscoped.get(user=user)
+    assert (media_root / str(profile.image.name)).exists()
+    assert _stored_files(media_root, "pending") == []
+
+    # The next good upload clears the error.
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(IMAGE, {"image": upload(image_bytes("PNG"))}, format="multipart")
+    final = user_client.get(ME).json()["profile"]
+    assert final["image_status"] == "ready" and final["image_error"] is None
+
+
+@pytest.mark.parametrize("older_task_runs", ["first", "last"])
+def test_a_newer_upload_wins_over_an_older_one_still_processing(
+    user, user_client, media_root: Path, django_capture_on_commit_callbacks, older_task_runs
+):
+    with django_capture_on_commit_callbacks(execute=False) as older:
+        user_client.post(IMAGE, {"image": upload(image_bytes("PNG", size=(64, 48)))}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=False) as newer:
+        response = user_client.post(IMAGE, {"image": upload(image_bytes("PNG", size=(48, 64)))}, format="multipart")
+    assert response.status_code == 202
+
+    order = [*older, *newer] if older_task_runs == "first" else [*newer, *older]
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in order:
+            callback()
+
+    profile = Profile.unscoped.get(user=user)
+    assert profile.image_status == "ready"
+    assert Image.open(media_root / str(profile.image.name)).size == (48, 64)  # the newer upload
+    assert _stored_files(media_root) == sorted(
+        [media_root / str(profile.image.name), media_root / str(profile.image_thumbnail.name)]
+    )
 
 
 def test_image_delete_clears_the_image(user, user_client, django_capture_on_commit_callbacks, media_root: Path):
-    user_client.post(IMAGE, {"image": upload(image_bytes())}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(IMAGE, {"image": upload(image_bytes())}, format="multipart")
     name = str(Profile.unscoped.get(user=user).image.name)
+    assert name
 
     with django_capture_on_commit_callbacks(execute=True):
         response = user_client.delete(IMAGE)
@@ -261,7 +434,27 @@ def test_image_delete_clears_the_image(user, user_client, django_capture_on_comm
     profile = Profile.unscoped.get(user=user)
     assert not profile.image and not profile.image_thumbnail
     assert not (media_root / name).exists()
-    assert user_client.get(ME).json()["profile"]["image"] is None
+    body = user_client.get(ME).json()["profile"]
+    assert body["image"] is None and body["image_status"] == "none"
+
+
+def test_image_delete_discards_an_upload_still_processing(
+    user, user_client, django_capture_on_commit_callbacks, media_root: Path
+):
+    with django_capture_on_commit_callbacks(execute=False) as upload_callbacks:
+        user_client.post(IMAGE, {"image": upload(image_bytes())}, format="multipart")
+    assert len(_stored_files(media_root, "pending")) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.delete(IMAGE)
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in upload_callbacks:  # the task runs after all, too late
+            callback()
+
+    assert response.status_code == 204
+    profile = Profile.unscoped.get(user=user)
+    assert (profile.image_status, profile.image_pending, profile.image.name) == ("none", "", "")
+    assert _stored_files(media_root) == []
 
 
 # --- me/dashboard/ ----------------------------------------------------------------
@@ -330,6 +523,19 @@ def test_export_is_an_attachment_with_the_users_data(user, user_client):
     assert account["has_password"] is True
     assert profile["weight_kg"] == "65.25"
     assert profile["allergens"] == ["sesame"] and profile["excluded_foods"] == ["tofu"]
+    assert (profile["image"], profile["image_status"], profile["image_error"]) == (None, "none", None)
+
+
+def test_export_includes_why_the_latest_image_upload_failed(user, user_client):
+    Profile.unscoped.filter(user=user).update(
+        image_status="failed", image_error_code="invalid_image", image_error_message="The image file is damaged."
+    )
+
+    profile = user_client.get(EXPORT).json()["sections"]["profile"]
+
+    assert profile["image_status"] == "failed"
+    assert profile["image_error"] == {"code": "invalid_image", "message": "The image file is damaged."}
+    assert "image_pending" not in profile
 
 
 # --- DELETE me/ -------------------------------------------------------------------

@@ -55,3 +55,16 @@ def test_image_upload_is_multipart(schema):
     content = schema["paths"]["/api/v1/users/me/image/"]["post"]["requestBody"]["content"]
 
     assert set(content) == {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+def test_image_upload_answers_202_with_the_profile_and_its_image_status(schema):
+    operation = schema["paths"]["/api/v1/users/me/image/"]["post"]
+    profile = schema["components"]["schemas"]["Profile"]["properties"]
+
+    assert set(operation["responses"]) >= {"202", "400", "413"} and "200" not in operation["responses"]
+    assert operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/Profile")
+    assert "image_status" in operation["description"]
+    assert "Location" in operation["responses"]["202"]["headers"]
+    status = schema["components"]["schemas"][profile["image_status"]["allOf"][0]["$ref"].split("/")[-1]]
+    assert status["enum"] == ["none", "processing", "ready", "failed"]
+    assert profile["image_error"]["nullable"] is True
