@@ -17,12 +17,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from users.models import User
-from users.serializers import CanonicalEmailField, UserSerializer
+from users.serializers import PASSWORD_MAX_LENGTH, CanonicalEmailField, NewPasswordField, UserSerializer
 
 from .error_codes import EMAIL_TAKEN_MESSAGE, AuthErrorCode, field_error
 from .tokens import TenantTokenRefreshSerializer
-
-PASSWORD_MAX_LENGTH = 128  # matches User.password's column; longer inputs only cost hashing time
 
 
 def _password_field(**kwargs: Any) -> serializers.CharField:
@@ -72,7 +70,7 @@ class RegisterSerializer(serializers.Serializer):
     # Needs context["tenant"]: emails are unique per tenant. (Docstrings here become schema text.)
 
     email = CanonicalEmailField()
-    password = _password_field()
+    password = NewPasswordField()
     first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     cookie = _cookie_field()
@@ -120,8 +118,8 @@ class PasswordChangeSerializer(serializers.Serializer):
     # the view, through authapp.services.account_password_check (counted by the lockout).
 
     old_password = _password_field()
-    new_password1 = _password_field()
-    new_password2 = _password_field()
+    new_password1 = NewPasswordField()
+    new_password2 = NewPasswordField()
     cookie = _cookie_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -139,8 +137,8 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
 
     uid = serializers.CharField(max_length=64, help_text="The `uid` query parameter of the emailed link.")
     token = serializers.CharField(max_length=128, help_text="The `token` query parameter of the emailed link.")
-    new_password1 = _password_field()
-    new_password2 = _password_field()
+    new_password1 = NewPasswordField()
+    new_password2 = NewPasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:

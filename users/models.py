@@ -3,6 +3,7 @@ import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -210,8 +211,19 @@ def validate_birth_date(value: date) -> None:
 
 
 @cache
+def timezone_names() -> tuple[str, ...]:
+    """The IANA zone names we accept, sorted: those of the pinned ``tzdata`` package.
+
+    Not ``zoneinfo.available_timezones()``: that also lists whatever the host's own tz
+    database holds ("localtime", zones a newer system release added), so the list, and
+    with it the API schema that publishes it, would change from one machine to the next.
+    """
+    return tuple(sorted(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()))
+
+
+@cache
 def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(timezone_names())
 
 
 def validate_timezone(value: str) -> None:

@@ -207,12 +207,12 @@ def profile_export(user: User) -> dict[str, Any]:
     profile = profile_get(user=user)
     return {
         "birth_date": _iso(profile.birth_date),
-        "sex": profile.sex,
+        "sex": profile.sex or None,
         "height_cm": str(profile.height_cm) if profile.height_cm is not None else None,
         "weight_kg": str(profile.weight_kg) if profile.weight_kg is not None else None,
-        "activity_level": profile.activity_level,
-        "fitness_goal": profile.fitness_goal,
-        "dietary_pattern": profile.dietary_pattern,
+        "activity_level": profile.activity_level or None,
+        "fitness_goal": profile.fitness_goal or None,
+        "dietary_pattern": profile.dietary_pattern or None,
         "allergens": list(profile.allergens),
         "excluded_foods": list(profile.excluded_foods),
         "image": profile.image.name or None,

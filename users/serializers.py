@@ -1,10 +1,60 @@
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    NumericPasswordValidator,
+    get_default_password_validators,
+)
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+
+from fitcore.api.serializers import ModelSerializer, RoundedDecimalField
 
 from .emails import InvalidEmail, canonical_email
 from .images import ImageErrorCode
-from .models import Allergen, Profile, User
+from .models import Allergen, Profile, User, timezone_names
+
+PASSWORD_MAX_LENGTH = 128  # User.password's column; longer inputs only cost hashing time
+
+
+def password_min_length() -> int:
+    """The minimum of Django's MinimumLengthValidator as configured (8 by default; 0 if it is off)."""
+    for validator in get_default_password_validators():
+        if isinstance(validator, MinimumLengthValidator):
+            return int(validator.min_length)
+    return 0
+
+
+class NewPasswordField(serializers.CharField):
+    """A password being chosen. Validated by AUTH_PASSWORD_VALIDATORS (with their own error codes) in
+    the serializer or service that knows the user; the schema states the rules a client can check
+    itself (length, not only digits). Whether it is too common or resembles the user's details
+    only the server can tell."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("trim_whitespace", False)  # a password is exactly what was typed
+        kwargs.setdefault("max_length", PASSWORD_MAX_LENGTH)
+        kwargs.setdefault("style", {"input_type": "password"})
+        super().__init__(**kwargs)
+
+    @property
+    def schema_min_length(self) -> int:
+        return max(password_min_length(), 1)
+
+
+class NewPasswordFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = NewPasswordField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        field: NewPasswordField = self.target
+        # minLength: see schema_min_length below (drf-spectacular sets minLength after extensions run).
+        schema: dict[str, Any] = {"type": "string", "format": "password", "maxLength": field.max_length}
+        if any(isinstance(v, NumericPasswordValidator) for v in get_default_password_validators()):
+            schema["pattern"] = r"\D"  # at least one character that is not a digit
+        return schema
 
 
 class CanonicalEmailField(serializers.EmailField):
@@ -60,7 +110,7 @@ class ImageErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     """Body data, diet and settings. Measurements are always metric; ``units`` is for display only."""
 
     age = serializers.IntegerField(read_only=True, allow_null=True, help_text="Whole years, in the user's time zone.")
@@ -112,7 +162,7 @@ class MeSerializer(UserSerializer):
         read_only_fields = fields
 
 
-class UserSettingsSerializer(serializers.ModelSerializer):
+class UserSettingsSerializer(ModelSerializer):
     class Meta:
         model = Profile
         fields = [*SETTINGS_FIELDS, "marketing_opt_in_at"]
@@ -210,28 +260,35 @@ class PersonalDataExportSerializer(serializers.Serializer):
 # --- input --------------------------------------------------------------------------
 
 
-class ProfileInputSerializer(serializers.ModelSerializer):
-    """Validates profile fields; model validators (ranges, time zone, language) run here too."""
+class ProfileInputSerializer(ModelSerializer):
+    """Validates profile fields; model validators (ranges, time zone, language) run here too.
 
-    height_cm = serializers.DecimalField(
+    Unset choices (sex, activity level, goal, diet) are sent as ``null`` to clear them.
+    """
+
+    height_cm = RoundedDecimalField(
         max_digits=4,
         decimal_places=1,
-        min_value=50,
-        max_value=272,
-        coerce_to_string=False,
+        min_value=Decimal("50"),
+        max_value=Decimal("272"),
         allow_null=True,
         required=False,
-        help_text="Centimetres, 50-272.",
+        help_text="Centimetres, 50-272, rounded to 0.1.",
     )
-    weight_kg = serializers.DecimalField(
+    weight_kg = RoundedDecimalField(
         max_digits=5,
         decimal_places=2,
-        min_value=20,
-        max_value=500,
-        coerce_to_string=False,
+        min_value=Decimal("20"),
+        max_value=Decimal("500"),
         allow_null=True,
         required=False,
-        help_text="Kilograms, 20-500.",
+        help_text="Kilograms, 20-500, rounded to 0.01.",
+    )
+    timezone = serializers.ChoiceField(
+        choices=timezone_names(), required=False, help_text="An IANA time zone name, e.g. `Europe/Berlin`."
+    )
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES], required=False, help_text="A language code, e.g. `en`."
     )
     allergens = serializers.ListField(
         child=serializers.ChoiceField(choices=Allergen.choices), max_length=len(Allergen.choices), required=False
@@ -278,11 +335,8 @@ class ProfileImageInputSerializer(serializers.Serializer):
 
 class ManagedUserCreateInputSerializer(serializers.Serializer):
     email = CanonicalEmailField(help_text="Stored in canonical form: lower case, the domain in IDNA (punycode).")
-    password = serializers.CharField(
+    password = NewPasswordField(
         required=False,
-        trim_whitespace=False,
-        write_only=True,
-        style={"input_type": "password"},
         help_text="Omit for an account without a password (signs in through the partner or social login).",
     )
     first_name = serializers.CharField(max_length=150, allow_blank=True, required=False, default="")

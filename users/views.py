@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -175,7 +175,7 @@ class MeImageView(APIView):
     """The profile picture: upload replaces it, delete removes it. Multipart, field ``image``."""
 
     permission_classes = [IsEndUser]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # a urlencoded form cannot carry a file
 
     @extend_schema(
         summary="Upload your profile image",

@@ -42,6 +42,7 @@ _DESCRIPTIONS = {
     "401": "Missing or invalid credentials.",
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such object visible to the caller.",
+    "411": "Length required: send a Content-Length header (or a chunked body through a server that ends it).",
     "413": "Request body too large.",
     "415": "Unsupported media type.",
     "429": "Rate limit exceeded; see the `Retry-After` header.",
@@ -68,6 +69,21 @@ class AutoSchema(SpectacularAutoSchema):
             self.path_regex = original
         return parameters
 
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        """A list that may not be empty (``allow_empty=False``) says so: ``minItems: 1``."""
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListField | serializers.ListSerializer) and not field.allow_empty:
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        return schema
+
+    def _get_serializer_field_meta(self, field: Any, direction: str) -> dict[str, Any]:
+        """A field may state a longer minimum than "not blank" for the schema (``schema_min_length``)."""
+        meta: dict[str, Any] = super()._get_serializer_field_meta(field, direction)
+        minimum = getattr(field, "schema_min_length", None)
+        if minimum and "minLength" in meta:
+            meta["minLength"] = minimum
+        return meta
+
     def get_auth(self) -> list[dict[str, Any]]:
         """Offer the API-key scheme only where a key can get in (see ScopedAccess)."""
         auth: list[dict[str, Any]] = super().get_auth()
@@ -84,6 +100,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for status_code, response in responses.items():
+            if status_code.isdigit() and int(status_code) >= 400:
+                self._as_problem(status_code, response)
         for status_code in self._error_statuses():
             if status_code in responses:
                 continue
@@ -95,10 +114,23 @@ class AutoSchema(SpectacularAutoSchema):
             }
         return responses
 
+    def _as_problem(self, status_code: str, response: dict[str, Any]) -> None:
+        """An error a view declared itself: always ``application/problem+json``, and every 400 has ``errors``.
+
+        Views name the problem's description (and may name ProblemSerializer); the media
+        type and the shape are the exception handler's, so they are set here, once.
+        """
+        content: dict[str, dict[str, Any]] = response.get("content") or {}
+        schema = next(iter(content.values())).get("schema") if content else None
+        if status_code == "400" or schema is None:
+            serializer = ValidationProblemSerializer if status_code == "400" else ProblemSerializer
+            schema = self.resolve_serializer(serializer, "response").ref
+        response["content"] = {"application/problem+json": {"schema": schema}}
+
     def _error_statuses(self) -> list[str]:
         statuses: list[str] = []
         if self.method in _BODY_METHODS:
-            statuses += ["400", "413", "415"]
+            statuses += ["400", "411", "413", "415"]
         elif self._has_query_validation():
             statuses.append("400")
         if self._requires_auth():
@@ -115,6 +147,13 @@ class AutoSchema(SpectacularAutoSchema):
         return any(p is not permissions.AllowAny for p in perms)
 
     def _has_query_validation(self) -> bool:
-        if "{" in self.path:  # filters apply to lists only
+        """Lists validate their filters, ordering and pagination parameters: a bad value is a 400."""
+        if "{" in self.path:  # filters and pages apply to lists only
             return False
-        return bool(getattr(self.view, "filterset_class", None) or getattr(self.view, "filterset_fields", None))
+        view = self.view
+        return bool(
+            getattr(view, "filterset_class", None)
+            or getattr(view, "filterset_fields", None)
+            or getattr(view, "ordering_fields", None)
+            or (self._is_list_view() and getattr(view, "pagination_class", None))
+        )

@@ -110,7 +110,7 @@ def test_me_patch_of_one_field_leaves_the_others(user, user_client):
 @pytest.mark.parametrize(
     ("profile", "field", "code"),
     [
-        ({"timezone": "Mars/Olympus_Mons"}, "profile.timezone", "invalid_timezone"),
+        ({"timezone": "Mars/Olympus_Mons"}, "profile.timezone", "invalid_choice"),
         ({"weight_kg": -5}, "profile.weight_kg", "min_value"),
         ({"weight_kg": 900}, "profile.weight_kg", "max_value"),
         ({"height_cm": 20}, "profile.height_cm", "min_value"),

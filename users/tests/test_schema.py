@@ -54,7 +54,7 @@ def test_account_deletion_documents_its_password_body(schema):
 def test_image_upload_is_multipart(schema):
     content = schema["paths"]["/api/v1/users/me/image/"]["post"]["requestBody"]["content"]
 
-    assert set(content) == {"multipart/form-data", "application/x-www-form-urlencoded"}
+    assert set(content) == {"multipart/form-data"}
 
 
 def test_image_upload_answers_202_with_the_profile_and_its_image_status(schema):

@@ -141,8 +141,14 @@ def test_request_errors_raised_inside_a_view_are_client_errors(
 
 
 def test_too_many_urlencoded_form_fields_is_400(user_client: APIClient) -> None:
-    response = user_client.post(IMAGE, data=TOO_MANY, content_type="application/x-www-form-urlencoded")
+    response = user_client.post("/api/v1/_test/form/", data=TOO_MANY, content_type="application/x-www-form-urlencoded")
     assert_refused(response, 400, "too_many_fields")
+
+
+def test_the_image_upload_takes_multipart_only(user_client: APIClient) -> None:
+    # A urlencoded body cannot carry a file: the endpoint does not offer to parse one.
+    response = user_client.post(IMAGE, data="image=x", content_type="application/x-www-form-urlencoded")
+    assert_refused(response, 415, "unsupported_media_type")
 
 
 def test_too_many_multipart_fields_is_400(user_client: APIClient) -> None:

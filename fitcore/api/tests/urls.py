@@ -20,6 +20,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import path
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +61,15 @@ class EchoMealView(OpenView):
         serializer = MealSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data, status=201)
+
+
+class FormEchoView(OpenView):
+    """A view that reads urlencoded forms, which no API endpoint does today."""
+
+    parser_classes = [FormParser]
+
+    def post(self, request: Request) -> Response:
+        return Response({"fields": len(request.data)})
 
 
 class BoomView(OpenView):
@@ -140,6 +150,7 @@ class AuthRequiredView(APIView):
 
 urlpatterns = [
     path("api/v1/_test/meals/", EchoMealView.as_view()),
+    path("api/v1/_test/form/", FormEchoView.as_view()),
     path("api/v1/_test/boom/", BoomView.as_view()),
     path("api/v1/_test/domain/", DomainErrorView.as_view()),
     path("api/v1/_test/django/", DjangoErrorsView.as_view()),
