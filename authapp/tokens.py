@@ -74,7 +74,9 @@ class TenantTokenRefreshSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         raw = attrs.get("refresh") or self.context.get("refresh_cookie")
         if not raw:
-            raise exceptions.ValidationError({"refresh": ["This field is required."]}, code="required")
+            # No credential at all (neither in the body nor as the cookie): like any request
+            # without one, a 401; the body's schema cannot say "one of the two".
+            raise exceptions.NotAuthenticated("Send the refresh token in the body, or the refresh cookie.")
         try:
             refresh = FitcoreRefreshToken(raw, verify=True)
         except TokenError as exc:

@@ -53,7 +53,8 @@ class NewPasswordFieldSchema(OpenApiSerializerFieldExtension):
         # minLength: see schema_min_length below (drf-spectacular sets minLength after extensions run).
         schema: dict[str, Any] = {"type": "string", "format": "password", "maxLength": field.max_length}
         if any(isinstance(v, NumericPasswordValidator) for v in get_default_password_validators()):
-            schema["pattern"] = r"\D"  # at least one character that is not a digit
+            # No NUL (refused by every text field), and at least one character that is not a digit.
+            schema["pattern"] = r"^[^\x00]*[^\x00\d][^\x00]*$"
         return schema
 
 

@@ -383,12 +383,10 @@ def user_account_delete(
     """
     if user.has_usable_password():
         if not password:
-            message = "Enter your password to delete your account."
+            # A proof of identity that was not given: 403, like a wrong one. (The body's schema
+            # cannot make the password required only for accounts that have one.)
             raise ApplicationError(
-                code=ErrorCode.PASSWORD_REQUIRED,
-                message=message,
-                status=400,
-                errors=[{"field": "password", "code": "required", "message": message}],
+                code=ErrorCode.PASSWORD_REQUIRED, message="Enter your password to delete your account.", status=403
             )
         checked = authenticate(request, email=user.email, password=password, tenant=user.tenant)
         if checked is None or checked.pk != user.pk:

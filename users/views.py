@@ -120,8 +120,10 @@ class MeView(APIView):
         request=AccountDeleteInputSerializer,
         responses={
             204: OpenApiResponse(description="Deleted."),
-            400: _problem("The password is missing.", validation=True),
-            403: _problem("Wrong password (`password_incorrect`) or sign-in too old (`recent_login_required`)."),
+            403: _problem(
+                "No password (`password_required`), a wrong one (`password_incorrect`) or, for an account "
+                "without a password, a sign-in too old (`recent_login_required`)."
+            ),
             409: _problem("Records that must be kept block deletion (`account_deletion_blocked`)."),
         },
     )

@@ -20,7 +20,7 @@ from dj_rest_auth.jwt_auth import unset_jwt_cookies
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -265,8 +265,7 @@ class LogoutView(PublicAuthView, rest_auth_views.LogoutView):
         data.is_valid(raise_exception=True)
         raw = data.validated_data.get("refresh") or request.COOKIES.get(_refresh_cookie_name())
         if not raw:
-            missing = serializers.ErrorDetail("Send the refresh token, or the refresh cookie.", code="required")
-            raise serializers.ValidationError({"refresh": [missing]})
+            raise exceptions.NotAuthenticated("Send the refresh token in the body, or the refresh cookie.")
         try:
             FitcoreRefreshToken(raw).blacklist()  # type: ignore[arg-type]
         except TokenError as exc:

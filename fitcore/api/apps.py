@@ -8,4 +8,6 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI extensions (problem responses, auth schemes).
-        from . import schema  # noqa: F401
+        from . import json_types, schema  # noqa: F401
+
+        json_types.install()

@@ -51,6 +51,18 @@ _DESCRIPTIONS = {
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
+# What Python's str.strip() removes, as an ECMA-262 character class (\s differs: it lacks
+# U+001C-U+001F and U+0085, which strip() removes). NUL is excluded everywhere.
+_STRIPPED = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+_FREE_TEXT_FIELDS = (serializers.CharField,)
+
+
+def text_pattern(*, blank: bool) -> str:
+    """The pattern of a request string DRF's CharField accepts: no NUL; not only whitespace unless blank is fine."""
+    if blank:
+        return "^[^\\x00]*$"
+    return f"^[^\\x00]*[^\\x00{_STRIPPED}][^\\x00]*$"
+
 
 class AutoSchema(SpectacularAutoSchema):
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
@@ -70,10 +82,22 @@ class AutoSchema(SpectacularAutoSchema):
         return parameters
 
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
-        """A list that may not be empty (``allow_empty=False``) says so: ``minItems: 1``."""
+        """Constraints DRF enforces that drf-spectacular does not state.
+
+        - a list that may not be empty (``allow_empty=False``): ``minItems: 1``;
+        - free text in a request: no NUL character (DRF refuses it; PostgreSQL text cannot hold
+          it) and, unless blank is allowed, something besides whitespace (DRF trims first).
+        """
         schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, serializers.ListField | serializers.ListSerializer) and not field.allow_empty:
             schema["minItems"] = max(schema.get("minItems", 0), 1)
+        if (
+            direction == "request"
+            and type(field) in _FREE_TEXT_FIELDS
+            and schema.get("type") == "string"
+            and not ({"pattern", "format", "enum"} & schema.keys())
+        ):
+            schema["pattern"] = text_pattern(blank=field.allow_blank or not field.trim_whitespace)
         return schema
 
     def _get_serializer_field_meta(self, field: Any, direction: str) -> dict[str, Any]:

@@ -119,6 +119,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
+            # Several gunicorn workers write to one file: a write transaction takes its lock when it
+            # begins (a read that later wants to write cannot be refused half-way with "database is
+            # locked"), waits up to 20 s for it, and WAL lets readers go on meanwhile.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -70,7 +70,7 @@ def test_me_patch_updates_names_and_profile(user, user_client):
             "first_name": "Ann",
             "profile": {
                 "weight_kg": 72.5,
-                "height_cm": "168.5",
+                "height_cm": 168.5,
                 "sex": "female",
                 "birth_date": "1990-05-01",
                 "activity_level": "light",
@@ -564,11 +564,11 @@ def test_delete_me_password_guesses_are_rate_limited(user, user_client, settings
     assert user_client.get(ME).status_code == 200  # other me/ calls are not limited by it
 
 
-def test_delete_me_without_a_password_is_a_field_error(user, user_client):
+def test_delete_me_without_a_password_is_403_password_required(user, user_client):
     response = user_client.delete(ME, {}, format="json")
 
-    assert response.status_code == 400
-    assert error_fields(response) == ["password"]
+    assert response.status_code == 403
+    assert response.json()["code"] == "password_required"
     assert User.objects.filter(pk=user.pk).exists()
 
 
