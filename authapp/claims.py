@@ -9,6 +9,7 @@ below has exactly its documented type, before anything looks at it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,10 @@ AUTH_TIME_CLAIM = "auth_time"
 GENERATION_CLAIM = "gen"
 
 MAX_ID = 2**63 - 1  # bigint primary keys
+# Times are whole seconds since the epoch that a datetime can hold (up to 9999-12-31).
+MAX_TIMESTAMP = 253_402_300_799
+# auth_time may not lie in the future by more than clock skew between our own servers.
+AUTH_TIME_SKEW = 300
 MAX_GENERATION = 2**31 - 1  # PositiveIntegerField
 MAX_JTI_LENGTH = 255  # OutstandingToken.jti's column
 
@@ -44,13 +49,16 @@ def _int_in(value: Any, low: int, high: int) -> bool:
 def _valid(payload: Mapping[str, Any]) -> bool:
     jti = payload.get(jwt_settings.JTI_CLAIM)
     revoke = payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
+    optional_times = ("iat", "nbf")
     return (
-        isinstance(jti, str)
+        _int_in(payload.get("exp"), 0, MAX_TIMESTAMP)
+        and all(name not in payload or _int_in(payload[name], 0, MAX_TIMESTAMP) for name in optional_times)
+        and _int_in(payload.get(AUTH_TIME_CLAIM), 0, int(time.time()) + AUTH_TIME_SKEW)
+        and isinstance(jti, str)
         and 0 < len(jti) <= MAX_JTI_LENGTH
         and parse_user_id(payload.get(jwt_settings.USER_ID_CLAIM)) is not None
         and _int_in(payload.get(TENANT_CLAIM), 1, MAX_ID)
         and _int_in(payload.get(GENERATION_CLAIM), 0, MAX_GENERATION)
-        and _int_in(payload.get(AUTH_TIME_CLAIM), 0, MAX_ID)
         and (isinstance(revoke, str) or not jwt_settings.CHECK_REVOKE_TOKEN)
     )
 

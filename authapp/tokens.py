@@ -22,7 +22,11 @@ class _CheckedClaims:
 
     def verify(self) -> None:
         check_claims(self.payload)
-        super().verify()  # type: ignore[misc]  # expiry, token type, and (refresh) the blacklist
+        try:
+            super().verify()  # type: ignore[misc]  # expiry, token type, and (refresh) the blacklist
+        except (TypeError, ValueError, OverflowError, OSError) as exc:
+            # A claim simplejwt turns into a datetime and cannot: still the token's fault.
+            raise TokenError("Token has missing or malformed claims") from exc
 
 
 class FitcoreAccessToken(_CheckedClaims, AccessToken):

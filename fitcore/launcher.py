@@ -110,7 +110,9 @@ class Supervisor:
                 break
             try:
                 # process_group=0: a group of its own, led by the program (see the class docstring).
-                process = subprocess.Popen(program.argv, cwd=self.cwd, env=self.env, process_group=0)  # noqa: S603 - argv is ours
+                process = subprocess.Popen(  # noqa: S603 - argv is ours
+                    program.argv, cwd=self.cwd, env=self.env, process_group=0, preexec_fn=_die_with_parent
+                )
             except OSError as exc:
                 self.log(f"could not start {program.name}: {exc}")
                 return 1
@@ -148,6 +150,22 @@ class Supervisor:
             # id cannot have been reused by an unrelated process.
             _kill_group(child.process.pid)
         return child.process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the launcher dies, even by SIGKILL.
+
+    Each program leads its own process group, so no signal sent to the launcher's group reaches
+    it; without this a killed launcher would leave gunicorn, the worker and beat running.
+    Elsewhere there is no such call, and a killed launcher orphans its programs.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
 
 
 def _has_exited(process: subprocess.Popen[bytes]) -> bool:

@@ -25,8 +25,19 @@ urlpatterns = [
     path("readyz", ReadinessView.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
+    # Pages, not endpoints: GET only (OPTIONS would render DRF's metadata through an HTML template).
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(
+            url_name="schema", template_name="api/redoc.html", http_method_names=["get", "head"]
+        ),
+        name="redoc",
+    ),
     path("api/v1/", include(api_v1)),
     # Last: anything else under /api/ is a 404 in the problem shape, whatever the method.
     re_path(r"^api/", ApiNotFoundView.as_view()),

@@ -14,15 +14,18 @@ The canonical form of ``Local@Domain``:
   soft hyphens, variation selectors, bidi controls, Hangul fillers, tags…): refused,
   not silently dropped, so nobody can hold two spellings of one address;
 - Unicode compatibility normalisation (NFKC), so fullwidth letters are their ASCII selves;
-- the local part is ASCII after that (Django's email validator accepts nothing else,
-  bar the case-insensitive regex quirks that let the dotless and dotted capital i or the Kelvin sign in) and
-  is lower-cased: no mailbox provider treats case as significant;
-- the domain in its IDNA form (UTS #46 mapping, then ASCII: ``bücher.example`` is
-  ``xn--bcher-kva.example``), which is what mail is delivered to.
+- the local part is an ASCII dot-atom after that (letters, digits and ``!#$%&'*+/=?^_`{|}~-``,
+  dots only between them) and is lower-cased: no mailbox provider treats case as significant.
+  Quoted local parts (``"alice"@x``) are refused: a mail server delivers ``"alice"`` and
+  ``"al\ice"`` to ``alice``, so they would be new spellings of an existing mailbox;
+- the domain is a host name (no ``[127.0.0.1]`` literals), stored in its IDNA form
+  (UTS #46 mapping, then ASCII: ``bücher.example`` is ``xn--bcher-kva.example``), which is
+  what mail is delivered to.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import idna
@@ -54,6 +57,11 @@ _DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
 # Control, format, surrogate, private-use and unassigned code points, and separators
 # other than the plain space (which the validator refuses on its own).
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+
+
+# RFC 5322's dot-atom: the unquoted local part, the only one we accept.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 
 
 class InvalidEmail(ValueError):
@@ -88,10 +96,16 @@ def canonical_email(value: str) -> str:
         raise InvalidEmail("Enter a valid email address.")
     if not local.isascii():
         raise InvalidEmail("The part before the @ must use plain letters, digits and punctuation.", code="non_ascii")
+    if not _DOT_ATOM.fullmatch(local):
+        raise InvalidEmail(
+            "The part before the @ may use letters, digits, dots between them and !#$%&'*+/=?^_`{|}~- "
+            "(no quotes, spaces or other symbols).",
+            code="invalid_local_part",
+        )
     if len(local) > MAX_LOCAL_LENGTH:
         raise InvalidEmail(f"The part before the @ has at most {MAX_LOCAL_LENGTH} characters.", code="max_length")
-    if domain.endswith("."):
-        raise InvalidEmail("Enter a valid email address.")
+    if domain.endswith(".") or domain.startswith("["):
+        raise InvalidEmail("The domain must be a host name such as example.com.", code="invalid_domain")
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):

@@ -114,6 +114,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     updated_at = models.DateTimeField(auto_now=True)
     auth_generation = models.PositiveIntegerField(
         default=0,
+        db_default=0,
         editable=False,
         help_text="Tokens carry the generation they were issued in; a bump signs the user out everywhere.",
     )
@@ -177,10 +178,13 @@ class User(AbstractBaseUser, PermissionsMixin):
                 for name, before, now in zip(self._ACCESS_FIELDS, loaded, current, strict=True)
             )
             if stored != loaded:
-                self.auth_generation += 1
+                # In SQL, so a concurrent bump (another save, a sign-out everywhere) is never lost.
+                self.auth_generation = models.F("auth_generation") + 1
                 if fields is not None:
                     kwargs["update_fields"] = [*fields, "auth_generation"]
         super().save(*args, **kwargs)
+        if isinstance(self.__dict__.get("auth_generation"), models.expressions.Combinable):
+            self.refresh_from_db(fields=["auth_generation"])
         if stored is None and all(name in self.__dict__ for name in self._ACCESS_FIELDS):
             stored = tuple(self.__dict__[name] for name in self._ACCESS_FIELDS)  # a new row: tracked from now on
         self._loaded_access = stored

@@ -26,12 +26,16 @@ MALFORMED: list[tuple[str, Any]] = [
     *(("user_id", value) for value in _BAD_IDS),
     *(("tenant_id", value) for value in _BAD_INTS),
     *(("gen", value) for value in _BAD_INTS),
-    *(("auth_time", value) for value in ["2026-01-01", 1.5, True, None, [], -1]),
+    *(("auth_time", value) for value in ["2026-01-01", 1.5, True, None, [], -1, 10**12, 2**63 - 1]),
+    # Times simplejwt turns into datetimes: out of a datetime's range, or not whole seconds.
+    *(("exp", value) for value in ["99999999999", 10**14, 1e20, 2**63, True, None]),
+    *(("iat", value) for value in [True, 1.5, -1e300, "0", 10**14]),
+    *(("nbf", value) for value in [True, 1.5, "0"]),
     *(("jti", value) for value in [None, "", 123, ["a"], {"a": 1}, "x" * 300]),
     *(("hash_password", value) for value in [None, 123, ["x"]]),
 ]
 _MISSING = object()
-MISSING = [(claim, _MISSING) for claim in ("user_id", "tenant_id", "gen", "auth_time", "jti", "hash_password")]
+MISSING = [(claim, _MISSING) for claim in ("user_id", "tenant_id", "gen", "auth_time", "jti", "hash_password", "exp")]
 
 
 def _payload(token: str) -> dict[str, Any]:

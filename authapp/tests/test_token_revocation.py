@@ -224,3 +224,20 @@ def test_a_member_cannot_sign_out_a_teammate(tenant: Tenant, member: User) -> No
 
     assert_problem(response, 403, "tenant_admin_required")
     assert me_status(tokens["access"]).status_code == 200
+
+
+def test_a_concurrent_sign_out_and_deactivation_each_count(member: User) -> None:
+    """Two holders of the same row at generation 0: neither bump may swallow the other's."""
+    mine, theirs = User.objects.get(pk=member.pk), User.objects.get(pk=member.pk)
+    tokens = issue_token_pair(member)
+
+    services.user_sign_out_everywhere(user=theirs)  # generation 1 in the database
+    between = issue_token_pair(User.objects.get(pk=member.pk))  # a sign-in in between
+    mine.is_active = False  # this copy still thinks the generation is 0
+    mine.save(update_fields=["is_active"])
+
+    assert User.objects.get(pk=member.pk).auth_generation == 2
+    assert mine.auth_generation == 2
+    User.objects.filter(pk=member.pk).update(is_active=True)  # (reactivation aside)
+    assert_problem(me_status(tokens["access"]), 401, "token_revoked")
+    assert_problem(me_status(between["access"]), 401, "token_revoked")

@@ -11,9 +11,8 @@ from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.utils.functional import SimpleLazyObject, empty
-from django.views import defaults
 from rest_framework.exceptions import APIException
 
 from .context import request_id_var, tenant_id_var, user_id_var
@@ -83,9 +82,20 @@ def refusal_response(request: HttpRequest, rejection: APIException) -> HttpRespo
         return problem_json_response(
             request, status_code=rejection.status_code, code=str(rejection.get_codes()), detail=detail
         )
-    if rejection.status_code == 400:
-        return defaults.bad_request(request, rejection)
     return HttpResponse(detail, status=rejection.status_code, content_type="text/plain; charset=utf-8")
+
+
+def _utf8_query(request: HttpRequest) -> QueryDict:
+    """The query string decoded as UTF-8, as URLs are, whatever charset the body declares.
+
+    Django decodes it with the request's encoding, which a client sets through the body's
+    Content-Type: ``charset=utf-7`` turned ``?email=%2B2AA-`` into a lone surrogate.
+    Undecodable bytes become U+FFFD.
+    """
+    raw = request.META.get("QUERY_STRING", "")
+    if isinstance(raw, str):
+        raw = raw.encode("iso-8859-1")  # how WSGI and ASGI hand the raw bytes over (PEP 3333)
+    return QueryDict(raw, encoding="utf-8")
 
 
 class RequestLimitsMiddleware:
@@ -117,7 +127,7 @@ class RequestLimitsMiddleware:
         with ExitStack() as cleanup:
             try:
                 request.get_host()
-                request.GET  # noqa: B018 -- parsed now, while a refusal is clean and cheap
+                request.GET = _utf8_query(request)  # type: ignore[assignment]  # parsed now, while a refusal is clean
                 if request.META.get("HTTP_TRANSFER_ENCODING"):
                     _buffer_unframed_body(request, cleanup)
                 elif api:
@@ -131,6 +141,9 @@ class RequestLimitsMiddleware:
                 if rejection is None:
                     raise
                 log_rejection(exc, rejection)
+                # Django raises again on every later read of a body it could not parse (the
+                # CSRF check of an error page would): from now on it reads as empty.
+                request._mark_post_parse_error()  # type: ignore[attr-defined]
                 return refusal_response(request, rejection)
             return self.get_response(request)
 

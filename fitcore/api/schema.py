@@ -68,13 +68,14 @@ class AutoSchema(SpectacularAutoSchema):
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
         """Type an id in the path by its model field (an integer), as for an unconstrained lookup.
 
-        TenantScopedViewSet's ``lookup_value_regex`` ``[0-9]+`` would otherwise make it a string
-        with a pattern: a different type for every generated client.
+        TenantScopedViewSet's ``lookup_value_regex`` (ASCII digits, no leading zero) would
+        otherwise make it a string with a pattern: a different type for every generated client.
         """
         kwarg = getattr(self.view, "lookup_url_kwarg", None) or getattr(self.view, "lookup_field", None)
         original = self.path_regex
         if kwarg:
-            self.path_regex = original.replace(f"(?P<{kwarg}>[0-9]+)", f"(?P<{kwarg}>[^/.]+)")
+            regex = getattr(self.view, "lookup_value_regex", "[0-9]+")
+            self.path_regex = original.replace(f"(?P<{kwarg}>{regex})", f"(?P<{kwarg}>[^/.]+)")
         try:
             parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
         finally:

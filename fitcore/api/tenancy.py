@@ -73,7 +73,7 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     model: ClassVar[type[models.Model]]
     owner_field: ClassVar[str | None] = "user"
     # What the router lets through to get_object. Not \d+: that matches every Unicode digit.
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[1-9][0-9]*"
     _guarded = ("get_queryset", "get_object")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -160,15 +160,22 @@ _MAX_ID_DIGITS = len(str(_MAX_ID))
 def parse_object_id(value: object) -> int | None:
     """``value`` as a row id, or None if it cannot be one.
 
-    An id is a JSON integer that is not a boolean, or a string of ASCII digits, in
-    1..2**63-1. ``int()`` alone would also take any Unicode decimal digit (fullwidth,
-    Arabic-Indic, Devanagari...), signs, spaces, underscores and floats' truncation (1.5 -> 1).
+    An id is a JSON integer that is not a boolean, or a string of ASCII digits without a
+    leading zero, in 1..2**63-1: one spelling per id. ``int()`` alone would also take any
+    Unicode decimal digit (fullwidth, Arabic-Indic, Devanagari...), signs, spaces,
+    underscores, ``007`` and floats' truncation (1.5 -> 1).
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS:
+    elif (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and not value.startswith("0")
+        and len(value) <= _MAX_ID_DIGITS
+    ):
         number = int(value)
     else:
         return None

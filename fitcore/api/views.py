@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.views import defaults
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -54,7 +54,9 @@ def _problem(request: HttpRequest, status_code: int, code: str, detail: str) -> 
 def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return _problem(request, 400, "bad_request", "The request could not be understood.")
-    return defaults.bad_request(request, exception)
+    # Not Django's default page: its CSRF decorator reads the body again, and a body that
+    # could not be read (the usual reason for a 400) then raises inside the error handler.
+    return HttpResponseBadRequest("<h1>Bad Request (400)</h1>")
 
 
 def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -77,4 +79,5 @@ def handler500(request: HttpRequest) -> HttpResponse:
             "internal_error",
             "Something went wrong on our side. Quote the request_id if you contact support.",
         )
-    return defaults.server_error(request)
+    # A plain page for the same reason as handler400: the default one runs a CSRF check.
+    return HttpResponseServerError("<h1>Server Error (500)</h1>")

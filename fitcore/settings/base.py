@@ -154,6 +154,9 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache
 # No broker configured: run tasks in-process so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Eager tasks queued by fitcore.api.tasks.enqueue_after_commit run in a thread after the
+# response rather than inside it (the test settings turn this off to assert their effects).
+TASKS_EAGER_IN_BACKGROUND = env.bool("TASKS_EAGER_IN_BACKGROUND", default=True)
 # Where tasks are sent and what a worker consumes. Instances sharing one Redis (two
 # checkouts, a test run beside `make run`) each need their own, or one's worker runs
 # the other's tasks against the wrong database.

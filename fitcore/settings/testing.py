@@ -29,6 +29,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="fitcore-test-med
 # Tasks run in-process in tests; the Celery end-to-end test switches to the real
 # broker and an embedded worker on its own when REDIS_URL is set.
 CELERY_TASK_ALWAYS_EAGER = True
+# ...and inline, so a test sees their effects (mail sent, image stored) when the request returns.
+TASKS_EAGER_IN_BACKGROUND = False
 
 # Parallel pytest-xdist workers share one Redis: give each its own key space so
 # throttles and cached values of one worker never leak into another.

@@ -77,3 +77,12 @@ def test_every_operation_documents_its_auth_and_problem_responses(api_client: AP
     # Endpoints that refuse API keys do not advertise them.
     me = schema["paths"]["/api/v1/users/me/"]["get"]["security"]
     assert {name for entry in me for name in entry} == {"jwtAuth"}
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+@pytest.mark.parametrize("method", ["options", "post", "put", "patch", "delete"])
+def test_docs_pages_take_only_get(api_client: APIClient, path: str, method: str) -> None:
+    response = getattr(api_client, method)(path)
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"

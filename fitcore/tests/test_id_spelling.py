@@ -24,7 +24,7 @@ NOTES = "/api/v1/scopeapp/notes/"
 # Digits 0-9 in other scripts; each is a decimal digit to int() and to str.isdigit().
 _ZEROS = {"fullwidth": 0xFF10, "arabic-indic": 0x0660, "devanagari": 0x0966, "math-bold": 0x1D7CE}
 _SUPERSCRIPTS = [0x2070, 0x00B9, 0x00B2, 0x00B3, *range(0x2074, 0x207A)]  # isdigit(), but not int()-able
-STYLES = [*_ZEROS, "superscript", "one-foreign-digit"]
+STYLES = [*_ZEROS, "superscript", "one-foreign-digit", "leading-zero"]
 
 
 def spell(number: int, style: str) -> str:
@@ -33,6 +33,8 @@ def spell(number: int, style: str) -> str:
         return "".join(chr(_SUPERSCRIPTS[int(d)]) for d in digits)
     if style == "one-foreign-digit":  # ASCII but for the last digit
         return digits[:-1] + chr(_ZEROS["fullwidth"] + int(digits[-1]))
+    if style == "leading-zero":  # ASCII, but a second spelling of the same number
+        return f"0{digits}"
     return "".join(chr(_ZEROS[style] + int(d)) for d in digits)
 
 
@@ -193,9 +195,26 @@ def test_user_filter_spelled_in_other_digits_is_400(tenant, user, note, style: s
 def test_parse_object_id() -> None:
     assert parse_object_id(7) == 7
     assert parse_object_id("7") == 7
-    assert parse_object_id("007") == 7
     assert parse_object_id(2**63 - 1) == 2**63 - 1
-    for value in (True, False, 0, -1, 2**63, 7.0, "7.0", "", "-7", "+7", " 7", "7_0", "9" * 5000, None, [7]):
+    for value in (
+        True,
+        False,
+        0,
+        -1,
+        2**63,
+        7.0,
+        "7.0",
+        "",
+        "-7",
+        "+7",
+        " 7",
+        "7_0",
+        "007",
+        "0",
+        "9" * 5000,
+        None,
+        [7],
+    ):
         assert parse_object_id(value) is None, value
 
 

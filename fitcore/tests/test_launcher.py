@@ -223,6 +223,20 @@ def test_without_a_broker_serve_runs_only_the_web_server(tmp_path: Path) -> None
     assert "starting the web only" in launch.output()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_killed_launcher_takes_its_programs_with_it(tmp_path: Path) -> None:
+    """SIGKILL leaves the launcher no chance to stop anything: the children notice on their own."""
+    with launched(tmp_path, launcher_env(tmp_path)) as launch:
+        assert get(launch.web_port(), "/healthz") == 200
+        processes = instance_processes(launch.process.pid)
+        assert processes
+
+        launch.process.kill()
+        launch.process.wait(timeout=30)
+
+        assert wait_until_gone(processes) == set(), launch.output()
+
+
 def _python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 

@@ -45,6 +45,16 @@ SAME_ADDRESS = {
     "fullwidth local part": "\uff41lice@acme.example",
     "fullwidth at sign": "alice\uff20acme.example",
 }
+QUOTED_OR_LITERAL = {
+    # A mail server delivers these to alice@acme.example, so they are spellings of that mailbox.
+    "quoted": '"alice"@acme.example',
+    "quoted pair": '"al\\ice"@acme.example',
+    "quoted upper": '"ALICE"@acme.example',
+    "quoted with a dot": '"ali.ce"@acme.example',
+    "ip literal domain": "alice@[127.0.0.1]",
+    "leading dot": ".alice@acme.example",
+    "double dot": "al..ice@acme.example",
+}
 NON_ASCII_LOCAL = {
     "dotless i": "al\u0131ce@acme.example",
     "dotted capital I": "AL\u0130CE@acme.example",
@@ -62,6 +72,12 @@ def test_invisible_characters_are_refused(value: str) -> None:
 @pytest.mark.parametrize("value", SAME_ADDRESS.values(), ids=SAME_ADDRESS.keys())
 def test_compatibility_and_case_variants_are_the_same_address(value: str) -> None:
     assert canonical_email(value) == ALICE
+
+
+@pytest.mark.parametrize("value", QUOTED_OR_LITERAL.values(), ids=QUOTED_OR_LITERAL.keys())
+def test_only_dot_atoms_at_host_names(value: str) -> None:
+    with pytest.raises(InvalidEmail):
+        canonical_email(value)
 
 
 @pytest.mark.parametrize("value", NON_ASCII_LOCAL.values(), ids=NON_ASCII_LOCAL.keys())
@@ -95,7 +111,7 @@ def test_canonical_form_is_idempotent(value: str) -> None:
 
 # --- every path that creates a user ----------------------------------------------------
 
-VARIANTS = {**INVISIBLE, **SAME_ADDRESS, **NON_ASCII_LOCAL}
+VARIANTS = {**INVISIBLE, **SAME_ADDRESS, **NON_ASCII_LOCAL, **QUOTED_OR_LITERAL}
 
 
 @pytest.fixture
@@ -151,3 +167,24 @@ def test_signing_in_with_another_spelling_reaches_the_account(api_client, alice:
             HTTP_X_TENANT="acme",
         )
         assert response.status_code == 200, (spelling, response.content)
+
+
+def test_create_tenant_refuses_a_quoted_admin_email(tenant) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--admin-email"):
+        call_command("create_tenant", tenant.slug, "--name", tenant.name, "--admin-email", '"ops"@acme.example')
+    assert not User.objects.filter(tenant=tenant).exists()
+
+
+def test_the_staff_admin_refuses_a_quoted_email(tenant, client) -> None:
+    staff = UserFactory.create(tenant=Tenant.objects.get(slug="fitcore"), is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.post(
+        "/admin/users/user/add/",
+        {"tenant": tenant.pk, "email": '"alice"@acme.example', "usable_password": "false"},
+        HTTP_HOST="localhost",
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert not User.objects.filter(tenant=tenant).exists()

@@ -82,10 +82,10 @@ def test_a_thousand_query_parameters_are_still_fine(user_client: APIClient) -> N
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/admin/login/"])
-def test_too_many_query_parameters_outside_the_api_is_djangos_plain_400(api_client: APIClient, path: str) -> None:
+def test_too_many_query_parameters_outside_the_api_is_a_plain_400(api_client: APIClient, path: str) -> None:
     response = api_client.get(f"{path}?{TOO_MANY}")
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/html")
+    assert response["Content-Type"].startswith("text/plain")  # no page that could itself need the body
 
 
 def test_too_many_fields_in_a_form_outside_the_api_is_a_plain_400(api_client: APIClient) -> None:
@@ -193,3 +193,36 @@ def test_a_body_cut_off_mid_upload_is_400(user_client: APIClient, path: str, con
     method = user_client.patch if path.endswith("/me/") else user_client.post
     response = method(path, CONTENT_LENGTH="100", CONTENT_TYPE=content_type, **{"wsgi.input": _DroppedConnection()})
     assert_refused(response, 400, "unreadable_body")
+
+
+# --- the query string is UTF-8, whatever charset the body declares -----------------------
+
+
+@pytest.mark.parametrize("charset", ["utf-7", "utf-16", "latin-1"])
+def test_a_body_charset_does_not_change_how_the_query_is_read(tenant, charset) -> None:
+    from users.tests.factories import UserFactory
+
+    UserFactory.create(tenant=tenant, email="plus+2aa-@acme.example")
+    client = api_key_client_for(tenant, scopes=["users:read"])
+
+    # In UTF-7 "+2AA-" is a lone surrogate; read as the URL it is, it is five ASCII characters.
+    response = client.get("/api/v1/users/?email=%2B2AA-", CONTENT_TYPE=f"text/plain; charset={charset}")
+
+    assert response.status_code == 200, response.content
+    assert [row["email"] for row in response.json()["results"]] == ["plus+2aa-@acme.example"]
+
+
+# --- outside the API: a body Django cannot decode is a plain 400 -------------------------
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/admin/login/", "/"])
+@pytest.mark.parametrize("charset", ["latin-1", "utf-7", "utf-16"])
+def test_an_undecodable_form_outside_the_api_is_a_plain_400(path, charset) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "abcdefghijklmnopqrstuvwxyzABCDEF"
+    response = client.post(path, data="a=1", content_type=f"application/x-www-form-urlencoded; charset={charset}")
+
+    assert response.status_code in {400, 403, 405}, response.content
+    assert response.status_code != 500

@@ -4,11 +4,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     """Profile images are processed by a worker: the profile records how the latest upload went.
 
-    Schema only; 0008 marks the profiles that already have an image as ``ready``.
+    Schema only; 0006 marks the profiles that already have an image as ``ready``.
     """
 
     dependencies = [
-        ("users", "0006_user_unique_canonical_email"),
+        ("users", "0004_user_canonical_email_auth_generation"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ def mark_existing_images_ready(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("users", "0007_profile_image_processing")]
+    dependencies = [("users", "0005_profile_image_processing")]
 
-    # Backwards there is nothing to undo: 0007's reversal drops the column.
+    # Backwards there is nothing to undo: 0005's reversal drops the column.
     operations = [migrations.RunPython(mark_existing_images_ready, migrations.RunPython.noop)]
