@@ -10,11 +10,12 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" = one per core.
 PYTEST_WORKERS ?= auto
 
-.PHONY: help install run test lint fmt typecheck schema bench clean
+.PHONY: help install run test lint fmt typecheck schema fuzz fuzz-long bench clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) (+ Celery with REDIS_URL)"
 	@echo "make test   - lint, type-check, migration and schema checks, then the test suite"
+	@echo "make fuzz   - schemathesis over every operation as every kind of caller (part of make test)"
 	@echo "make bench  - load-test the API under gunicorn + PostgreSQL; writes bench/results/latest.json"
 	@echo "make fmt    - apply ruff fixes and formatting"
 	@echo "make schema - regenerate the committed OpenAPI schema (openapi.yaml)"
@@ -66,6 +67,19 @@ test: lint typecheck
 	DJANGO_SETTINGS_MODULE=fitcore.settings.testing $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.check.yaml
 	@diff -u openapi.yaml $(VENV)/openapi.check.yaml || { echo "openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term:skip-covered
+	$(MAKE) fuzz
+
+# Contract fuzzing (fuzz/run.py): every operation, as anonymous, API key, member and tenant admin,
+# all checks, positive and negative data, fixed seed. FUZZ_SECONDS is the time budget the runs share
+# (at least FUZZ_EXAMPLES cases per operation and principal, more as the budget allows).
+FUZZ_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 25
+fuzz: install
+	$(PY) fuzz/run.py --examples $(FUZZ_EXAMPLES) --seconds $(FUZZ_SECONDS)
+
+# 100 examples per operation and principal, with the time that takes.
+fuzz-long: install
+	$(PY) fuzz/run.py --examples 100 --seconds 3600
 
 bench: install
 	$(PY) bench/run.py

@@ -18,6 +18,7 @@ def _api_key(world: sweep.World) -> dict[str, int]:
 
 sweep.route("tenant:api-key-list", payload=lambda w: {"name": "b-key"}, payload_names_foreign=False)
 sweep.route("tenant:api-key-detail", kwargs=_api_key)
+sweep.route("tenant:api-key-revoke", kwargs=_api_key)
 sweep.route("tenant:api-key-rotate", kwargs=_api_key)
 
 

@@ -108,7 +108,8 @@ def test_revocation_is_immediate(tenant, key_client, tenant_admin) -> None:
     issued = make_api_key(tenant)
     client = key_client(issued.secret)
     assert client.get(NOTES).status_code == 200
-    assert jwt_client_for(tenant_admin).delete(f"{KEYS}{issued.api_key.pk}/").status_code == 204
+    revoked = jwt_client_for(tenant_admin).post(f"{KEYS}{issued.api_key.pk}/revoke/")
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
     response = client.get(NOTES)
     assert response.status_code == 401
     assert problem_code(response) == "api_key_revoked"
@@ -215,7 +216,7 @@ def test_another_tenants_key_is_404_and_untouched(admin_client_jwt, other_tenant
     foreign = make_api_key(other_tenant)
     for response in (
         admin_client_jwt.get(f"{KEYS}{foreign.api_key.pk}/"),
-        admin_client_jwt.delete(f"{KEYS}{foreign.api_key.pk}/"),
+        admin_client_jwt.post(f"{KEYS}{foreign.api_key.pk}/revoke/"),
         admin_client_jwt.post(f"{KEYS}{foreign.api_key.pk}/rotate/"),
     ):
         assert response.status_code == 404
@@ -302,7 +303,7 @@ def test_concurrent_rotations_mint_one_replacement(tenant) -> None:
 
 def test_rotating_a_revoked_key_is_409(admin_client_jwt, tenant) -> None:
     old = make_api_key(tenant)
-    admin_client_jwt.delete(f"{KEYS}{old.api_key.pk}/")
+    admin_client_jwt.post(f"{KEYS}{old.api_key.pk}/revoke/")
     response = admin_client_jwt.post(f"{KEYS}{old.api_key.pk}/rotate/")
     assert response.status_code == 409
     assert response.json()["code"] == "api_key_not_usable"

@@ -44,10 +44,18 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         )
         return Response(_created_body(issued), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None}, description="Revoke the key; effective immediately.")
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.api_key_revoke(api_key=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    @extend_schema(
+        request=None,
+        responses={200: ApiKeySerializer},
+        description=(
+            "Revoke the key: it stops working on the very next request. The record stays, with `revoked_at`, "
+            "for the tenant's audit (which is why this is not a DELETE). Revoking a revoked key changes nothing."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        api_key = services.api_key_revoke(api_key=self.get_object())
+        return Response(ApiKeySerializer(api_key).data)
 
     @extend_schema(
         request=None,

@@ -57,6 +57,23 @@ class FilterSet(drf_filters.FilterSet):
         models.BooleanField: {"filter_class": StrictBooleanFilter},
     }
 
+    def is_valid(self) -> bool:
+        """Also refuses a typed parameter sent empty (``?joined_before=``, ``?is_active=``).
+
+        django-filter reads an empty value as "no filter", so a client's unset variable would
+        quietly widen the list. Text filters may be empty: "" is a string.
+        """
+        valid = bool(super().is_valid())
+        for name, declared in self.filters.items():
+            if isinstance(declared, django_filters.CharFilter) or self.data.get(name, None) != "":
+                continue
+            if name in self.form.fields:
+                self.form.add_error(
+                    name, forms.ValidationError("Give a value, or leave the parameter out.", code="blank")
+                )
+                valid = False
+        return valid
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, declared in cls.declared_filters.items():
@@ -80,7 +97,7 @@ class OrderingFilter(filters.OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
         params = request.query_params.get(self.ordering_param)
-        if params:
+        if params is not None:
             terms = [term.strip() for term in params.split(",")]
             allowed = {name for name, _ in self.get_valid_fields(queryset, view, {"request": request})}
             unknown = [term for term in terms if term.lstrip("-") not in allowed]
@@ -107,7 +124,7 @@ class OrderingFilter(filters.OrderingFilter):
                 "required": False,
                 "in": "query",
                 "description": "Comma-separated fields to order by; prefix `-` for descending.",
-                "schema": {"type": "array", "items": {"type": "string", "enum": values}},
+                "schema": {"type": "array", "items": {"type": "string", "enum": values}, "minItems": 1},
                 "style": "form",
                 "explode": False,
             }

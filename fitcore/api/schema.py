@@ -4,6 +4,7 @@ Views declare only their success shapes; the statuses below are derived from wha
 the view is (has a body, a path id, auth, throttles), so the schema cannot forget them.
 """
 
+import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -82,6 +83,24 @@ class AutoSchema(SpectacularAutoSchema):
             self.path_regex = original
         return parameters
 
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Integer path parameters are row ids: 1 to 2**63-1 (``parse_object_id``'s range)."""
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter.get("in") == "path" and schema.get("type") == "integer":
+                parameter["schema"] = {**schema, "minimum": 1, "maximum": 2**63 - 1}
+        return parameters
+
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """Filter parameters state what Django's form fields enforce: no NUL in text."""
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not ({"pattern", "format", "enum"} & schema.keys()):
+                parameter["schema"] = {**schema, "pattern": text_pattern(blank=True)}
+        return parameters
+
     def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         """Constraints DRF enforces that drf-spectacular does not state.
 
@@ -96,7 +115,8 @@ class AutoSchema(SpectacularAutoSchema):
             direction == "request"
             and type(field) in _FREE_TEXT_FIELDS
             and schema.get("type") == "string"
-            and not ({"pattern", "format", "enum"} & schema.keys())
+            and not ({"pattern", "enum"} & schema.keys())
+            and schema.get("format") in (None, "password")
         ):
             schema["pattern"] = text_pattern(blank=field.allow_blank or not field.trim_whitespace)
         return schema
@@ -126,7 +146,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for status_code, response in responses.items():
-            if status_code.isdigit() and int(status_code) >= 400:
+            # Under /api/ every error is a problem document; the probes (/readyz) keep their own shape.
+            if status_code.isdigit() and int(status_code) >= 400 and self.path.startswith("/api/"):
                 self._as_problem(status_code, response)
         for status_code in self._error_statuses():
             if status_code in responses:
@@ -154,7 +175,7 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _error_statuses(self) -> list[str]:
         statuses: list[str] = []
-        if self.method in _BODY_METHODS:
+        if self.method in _BODY_METHODS or (self.method == "DELETE" and self.get_request_serializer() is not None):
             statuses += ["400", "411", "413", "415"]
         elif self._has_query_validation():
             statuses.append("400")
@@ -182,3 +203,51 @@ class AutoSchema(SpectacularAutoSchema):
             or getattr(view, "ordering_fields", None)
             or (self._is_list_view() and getattr(view, "pagination_class", None))
         )
+
+
+def enum_member_name(value: str) -> str:
+    """An identifier for an enum value: ``Etc/GMT+1`` -> ``ETC_GMT_PLUS_1``, ``users:*`` -> ``USERS_ALL``."""
+    text = value.replace("*", " all ").replace("+", " plus ")
+    name = "_".join(re.findall(r"[A-Za-z0-9]+", text)).upper() or "EMPTY"
+    return f"V_{name}" if name[0].isdigit() else name
+
+
+def name_enum_members(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Give every string enum whose values are not plain identifiers an ``x-enum-varnames`` list.
+
+    Client generators turn values into member names by dropping what an identifier cannot hold,
+    and then ``GMT+0``, ``GMT-0`` and ``GMT0`` (all IANA zone names) collide: openapi-python-client
+    refuses to generate at all. ``x-enum-varnames`` (read by openapi-generator and
+    openapi-python-client alike) names each member once, here, uniquely.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    _shorten_long_choice_lists(schemas)
+    for schema in schemas.values():
+        values = schema.get("enum")
+        if schema.get("type") != "string" or not values or all(_IDENTIFIER.fullmatch(v) for v in values):
+            continue
+        names: list[str] = []
+        for value in values:
+            name = enum_member_name(value)
+            while name in names:
+                name = f"{name}_"
+            names.append(name)
+        schema["x-enum-varnames"] = names
+    return result
+
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+# drf-spectacular appends "* `value` - label" for every choice to a field's description; for
+# the ~600 IANA zones that is 600 lines per field. Past this many members the enum says it all.
+_LONGEST_LISTED_ENUM = 50
+
+
+def _shorten_long_choice_lists(schemas: dict[str, Any]) -> None:
+    long_enums = {
+        f"#/components/schemas/{name}" for name, s in schemas.items() if len(s.get("enum") or []) > _LONGEST_LISTED_ENUM
+    }
+    for schema in schemas.values():
+        for prop in (schema.get("properties") or {}).values():
+            refs = {part.get("$ref") for part in prop.get("allOf", []) + prop.get("oneOf", [])} | {prop.get("$ref")}
+            if refs & long_enums and "\n\n* `" in prop.get("description", ""):
+                prop["description"] = prop["description"].split("\n\n* `", 1)[0]

@@ -32,6 +32,11 @@ class ApiNotFoundView(APIView):
     content_negotiation_class = _FirstRenderer
     schema = None  # not an endpoint
 
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # No Allow header: there is no resource here to allow anything on.
+        return {"Vary": "Accept"}
+
     # No handler methods: every method falls through to this, so an unknown URL
     # answers 404 rather than 405.
     def http_method_not_allowed(self, request: Any, *args: Any, **kwargs: Any) -> NoReturn:

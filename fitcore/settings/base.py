@@ -365,6 +365,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"ImageErrorCodeEnum": "users.images.ImageErrorCode"},
+    # After drf-spectacular's own enum hook: names for enum members that generated clients can use.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fitcore.api.schema.name_enum_members",
+    ],
     # Declared once here; views reference them through their authentication classes.
     "APPEND_COMPONENTS": {"securitySchemes": {"jwtAuth": JWT_AUTH, "apiKeyAuth": API_KEY_AUTH}},
 }

@@ -281,7 +281,9 @@ def test_when_one_program_exits_the_others_are_stopped_and_the_run_fails(tmp_pat
         assert supervisor.run() == 3
     finally:
         groups = {child.process.pid for child in supervisor.children}
-        leftovers = {proc for proc in process_table().values() if proc.pgid in groups and proc.alive}
+        members = {proc for proc in process_table().values() if proc.pgid in groups and proc.alive}
+        # A killed process may still be on its way out for a moment (init reaps orphans).
+        leftovers = wait_until_gone(members, seconds=10)
         for proc in leftovers:  # only if the supervisor failed to: never leave sleepers behind
             with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, signal.SIGKILL)

@@ -1,0 +1,205 @@
+"""A client generated from the live schema completes a real journey, through its own code only.
+
+openapi-python-client generates a Python package from ``/api/schema/`` served by a live server;
+the journey then uses nothing but that package's functions and models: every answer must
+parse into the generated model the schema promised (``raise_on_unexpected_status`` turns any
+undocumented status into a failure, and each step asserts the model type). This is what a
+mobile team's generated TypeScript or Swift client goes through; later domains extend it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from authapp.tests.factories import make_api_key
+from users.models import Tenant, User
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GENERATOR = Path(sys.prefix) / "bin" / "openapi-python-client"
+PACKAGE = "fitcore_generated_client"
+PASSWORD = "a-Quite-long-passphrase-42"
+
+
+@pytest.fixture
+def client_package(live_server: Any, tmp_path: Path) -> Iterator[ModuleType]:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n")
+    subprocess.run(
+        [
+            str(GENERATOR),
+            "generate",
+            "--url",
+            f"{live_server.url}/api/schema/",
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+            "--output-path",
+            str(tmp_path / PACKAGE),
+            "--fail-on-warning",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
+            del sys.modules[name]
+
+
+def api(package: ModuleType, path: str) -> ModuleType:
+    return importlib.import_module(f"{package.__name__}.api.{path}")
+
+
+def model(package: ModuleType, name: str) -> Any:
+    return getattr(importlib.import_module(f"{package.__name__}.models"), name)
+
+
+def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
+    gen = client_package
+    anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+
+    def as_user(token: str) -> Any:
+        return gen.AuthenticatedClient(base_url=live_server.url, token=token, raise_on_unexpected_status=True)
+
+    def as_key(secret: str) -> Any:
+        return gen.AuthenticatedClient(
+            base_url=live_server.url,
+            token=secret,
+            prefix="",
+            auth_header_name="X-API-Key",
+            raise_on_unexpected_status=True,
+        )
+
+    # --- a person signs up in the app -------------------------------------------------
+    registered = api(gen, "auth.auth_register_create").sync(
+        client=anonymous,
+        body=model(gen, "RegisterRequest")(email="ann@acme.example", password=PASSWORD, first_name="Ann"),
+        x_tenant=tenant.slug,
+    )
+    assert isinstance(registered, model(gen, "AuthTokens"))
+    assert isinstance(registered.user, model(gen, "User")) and registered.user.email == "ann@acme.example"
+
+    signed_in = api(gen, "auth.auth_login_create").sync(
+        client=anonymous,
+        body=model(gen, "LoginRequest")(email="ann@acme.example", password=PASSWORD),
+        x_tenant=tenant.slug,
+    )
+    assert isinstance(signed_in, model(gen, "AuthTokens"))
+    ann = as_user(signed_in.access)
+
+    # A new user's profile is all "not set": null, which the generated enums accept.
+    me = api(gen, "users.users_me_retrieve").sync(client=ann)
+    assert isinstance(me, model(gen, "Me"))
+    assert me.profile.sex is None and me.profile.activity_level is None and me.profile.dietary_pattern is None
+
+    # Every profile field, through the generated request model.
+    profile_input = model(gen, "ProfileInputRequest")(
+        birth_date=datetime.date(1990, 5, 1),
+        sex=model(gen, "SexEnum")("female"),
+        height_cm=168.54,  # rounded to 168.5
+        weight_kg=61.25,
+        activity_level=model(gen, "ActivityLevelEnum")("moderate"),
+        fitness_goal=model(gen, "FitnessGoalEnum")("lose"),
+        dietary_pattern=model(gen, "DietaryPatternEnum")("vegetarian"),
+        allergens=[model(gen, "AllergensEnum")("peanuts"), model(gen, "AllergensEnum")("milk")],
+        excluded_foods=["okra"],
+        units=model(gen, "UnitsEnum")("imperial"),
+        timezone=model(gen, "TimezoneEnum")("Europe/Berlin"),
+        language=model(gen, "LanguageEnum")("de"),
+        marketing_opt_in=True,
+    )
+    updated = api(gen, "users.users_me_partial_update").sync(
+        client=ann, body=model(gen, "PatchedMeUpdateInputRequest")(last_name="Lee", profile=profile_input)
+    )
+    assert isinstance(updated, model(gen, "Me"))
+    profile = updated.profile
+    assert (updated.last_name, profile.height_cm, profile.weight_kg) == ("Lee", 168.5, 61.25)
+    assert (profile.sex.value, profile.timezone, profile.language) == ("female", "Europe/Berlin", "de")
+    assert [a.value for a in profile.allergens] == ["peanuts", "milk"] and profile.age is not None
+    assert profile.marketing_opt_in_at is not None
+
+    # Clearing a choice is sending null.
+    cleared = api(gen, "users.users_me_partial_update").sync(
+        client=ann,
+        body=model(gen, "PatchedMeUpdateInputRequest")(profile=model(gen, "ProfileInputRequest")(sex=None)),
+    )
+    assert isinstance(cleared, model(gen, "Me")) and cleared.profile.sex is None
+
+    settings_now = api(gen, "users.users_me_settings_retrieve").sync(client=ann)
+    assert isinstance(settings_now, model(gen, "UserSettings")) and settings_now.units.value == "imperial"
+
+    dashboard = api(gen, "users.users_me_dashboard_retrieve").sync(client=ann)
+    assert isinstance(dashboard, model(gen, "UserDashboard"))
+    assert dashboard.metrics.bmi.value is not None and dashboard.profile.sex is None
+
+    export = api(gen, "users.users_me_export_retrieve").sync(client=ann)
+    assert isinstance(export, model(gen, "PersonalDataExport")) and export.user_id == me.id
+
+    pair = api(gen, "auth.auth_token_refresh_create").sync(
+        client=anonymous, body=model(gen, "SessionRefreshRequest")(refresh=signed_in.refresh)
+    )
+    assert isinstance(pair, model(gen, "TokenPair"))
+    signed_out = api(gen, "auth.auth_logout_create").sync(
+        client=anonymous, body=model(gen, "LogoutRequest")(refresh=pair.refresh)
+    )
+    assert isinstance(signed_out, model(gen, "AuthMessage"))
+
+    # --- a partner's backend manages its users ------------------------------------------
+    partner = as_key(make_api_key(tenant, scopes=["users:write", "users:tokens"]).secret)
+    created = api(gen, "users.users_create").sync(
+        client=partner, body=model(gen, "ManagedUserCreateInputRequest")(email="bo@acme.example", first_name="Bo")
+    )
+    assert isinstance(created, model(gen, "ManagedUser")) and created.has_password is False
+    minted = api(gen, "users.users_tokens_create").sync(client=partner, id=created.id)
+    assert isinstance(minted, model(gen, "UserTokenPair"))
+    as_bo = api(gen, "users.users_me_retrieve").sync(client=as_user(minted.access))
+    assert isinstance(as_bo, model(gen, "Me")) and as_bo.email == "bo@acme.example"
+
+    listed = api(gen, "users.users_list").sync(
+        client=partner,
+        is_active=True,
+        role=model(gen, "UsersListRole")("member"),
+        email="acme.example",
+        joined_after=datetime.date(2000, 1, 1),
+        ordering=[model(gen, "UsersListOrderingItem")("-date_joined")],
+        limit=5,
+    )
+    assert isinstance(listed, model(gen, "PaginatedManagedUserListList"))
+    assert [row.email for row in listed.results] == ["bo@acme.example", "ann@acme.example"]
+
+    # --- a tenant admin manages the tenant's keys ------------------------------------------
+    admin = UserFactory.create(tenant=tenant, email="boss@acme.example", role=User.Role.TENANT_ADMIN)
+    admin.set_password(PASSWORD)
+    admin.save()
+    boss_tokens = api(gen, "auth.auth_login_create").sync(
+        client=anonymous, body=model(gen, "LoginRequest")(email=admin.email, password=PASSWORD), x_tenant=tenant.slug
+    )
+    boss = as_user(boss_tokens.access)
+    key = api(gen, "tenant.tenant_api_keys_create").sync(
+        client=boss,
+        body=model(gen, "ApiKeyCreateRequest")(name="reporting", scopes=[model(gen, "ScopesEnum")("users:read")]),
+    )
+    assert isinstance(key, model(gen, "ApiKeyCreated")) and [s.value for s in key.scopes] == ["users:read"]
+    reader = as_key(key.key)
+    assert isinstance(api(gen, "users.users_list").sync(client=reader), model(gen, "PaginatedManagedUserListList"))
+
+    revoked = api(gen, "tenant.tenant_api_keys_revoke_create").sync(client=boss, id=key.id)
+    assert isinstance(revoked, model(gen, "ApiKey")) and revoked.revoked_at is not None
+    refused = api(gen, "users.users_list").sync(client=reader)
+    assert isinstance(refused, model(gen, "Problem")) and refused.code == "api_key_revoked"
