@@ -1,7 +1,8 @@
 """JSON input keeps its types: a string field takes a string, a boolean a boolean, a number a number.
 
 DRF's primitive fields coerce: ``"last_name": 0`` is stored as ``"0"``, ``"marketing_opt_in": 0``
-and ``"cookie": "yes"`` become booleans, ``"weight_kg": "80"`` a number. The schema promises
+and ``"cookie": "yes"`` become booleans, ``"weight_kg": "80"`` a number; and a string's length is
+checked after trimming, so 101 characters with a leading space pass a 100-character limit. The schema promises
 the types, generated clients send them, and a request that breaks the promise is a mistake
 worth a 400, not a guess. ``install()`` (called once from ``ApiConfig.ready()``) makes the
 primitive fields strict for JSON input, for every serializer of every app, including the
@@ -46,8 +47,13 @@ def _from_form(field: fields.Field) -> bool:
 
 def _strict(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def to_internal_value(self: fields.Field, data: Any) -> Any:
-        if not _accepts(self, data) and not _from_form(self):
-            self.fail("invalid")
+        if not _from_form(self):
+            if not _accepts(self, data):
+                self.fail("invalid")
+            # The schema's maxLength counts the string as sent; DRF would count it after trimming.
+            max_length = getattr(self, "max_length", None)
+            if isinstance(self, fields.CharField) and max_length is not None and len(data) > max_length:
+                self.fail("max_length", max_length=max_length)
         return original(self, data)
 
     to_internal_value.__wrapped__ = original  # type: ignore[attr-defined]

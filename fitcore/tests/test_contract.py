@@ -216,3 +216,9 @@ def test_good_list_parameters_still_filter(tenant) -> None:
     rows = client.get("/api/v1/users/?is_active=false&ordering=-email&limit=1&offset=0").json()
 
     assert [row["email"] for row in rows["results"]] == ["gone@acme.example"] and rows["count"] == 1
+
+
+def test_a_string_longer_than_its_limit_is_refused_even_if_trimming_would_shorten_it(tenant_admin) -> None:
+    response = jwt_client_for(tenant_admin).post("/api/v1/tenant/api-keys/", {"name": "  " + "k" * 99}, format="json")
+
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "name"
