@@ -172,6 +172,8 @@ def fuzz(args: argparse.Namespace) -> int:
                 for principal in args.principals:
                     config = config_for(world.get(principal, {}), scratch, principal)
                     command = [str(VENV_BIN / "st"), "--no-color", "--config-file", str(config), "run"]
+                    # Every credential of the run is throw-away: show requests as they were sent.
+                    command += ["--output-sanitize", "false"]
                     command += [f"{base_url}/api/schema/", "--checks", "all", "--mode", "all"]
                     command += ["--max-examples", str(args.examples), "--seed", str(args.seed)]
                     command += ["--workers", str(args.workers)]

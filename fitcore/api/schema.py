@@ -56,6 +56,7 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # U+001C-U+001F and U+0085, which strip() removes). NUL is excluded everywhere.
 _STRIPPED = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 _FREE_TEXT_FIELDS = (serializers.CharField,)
+_BLANK_BRANCH = {"type": "string", "maxLength": 0}
 
 
 def text_pattern(*, blank: bool) -> str:
@@ -120,6 +121,24 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             schema["pattern"] = text_pattern(blank=field.allow_blank or not field.trim_whitespace)
         return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        """Keep a blank-able string one schema when its own constraints already accept "".
+
+        drf-spectacular offers ``oneOf: [<constraints>, {maxLength: 0}]`` for a blank-able string
+        with a pattern; when the pattern matches "" (ours do: no NUL, nothing else) both
+        branches match "", and ``oneOf`` then rejects the very value it meant to allow.
+        """
+        super()._insert_field_validators(field, schema)
+        branches = schema.get("oneOf")
+        if not (isinstance(branches, list) and len(branches) == 2 and branches[1] == _BLANK_BRANCH):
+            return
+        inner = branches[0]
+        pattern = inner.get("pattern")
+        if "format" in inner or inner.get("minLength", 0) > 0 or (pattern and not re.search(pattern, "")):
+            return
+        del schema["oneOf"]
+        schema.update(inner)
 
     def _get_serializer_field_meta(self, field: Any, direction: str) -> dict[str, Any]:
         """A field may state a longer minimum than "not blank" for the schema (``schema_min_length``)."""

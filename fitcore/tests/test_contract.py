@@ -222,3 +222,28 @@ def test_a_string_longer_than_its_limit_is_refused_even_if_trimming_would_shorte
     response = jwt_client_for(tenant_admin).post("/api/v1/tenant/api-keys/", {"name": "  " + "k" * 99}, format="json")
 
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "name"
+
+
+def test_no_one_of_admits_the_same_value_twice(schema: dict[str, Any]) -> None:
+    """oneOf rejects a value two branches accept: a blank-able string must not offer "" twice."""
+    import re as regex
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            branches = node.get("oneOf") or []
+            accepting_blank = [
+                b
+                for b in branches
+                if b.get("type") == "string"
+                and "format" not in b
+                and b.get("minLength", 0) == 0
+                and (not b.get("pattern") or regex.search(b["pattern"], ""))
+            ]
+            assert len(accepting_blank) <= 1, where
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    walk(schema, "schema")
