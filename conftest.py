@@ -17,9 +17,14 @@ from sentry_sdk.integrations.django import DjangoIntegration
 def _isolated_cache() -> Iterator[None]:
     """Each test starts with an empty cache (throttle counters, cached lookups).
 
-    On Redis this clears only this worker's key prefix, never another worker's keys.
+    On Redis this clears only this worker's key prefix, never another worker's keys. The
+    per-process principal cache goes too: ids are reused once a test's rows are rolled back.
     """
+    from authapp.principal_cache import local
+
+    local.clear()
     yield
+    local.clear()
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
     else:

@@ -11,11 +11,12 @@ class AuthappConfig(AppConfig):
     def ready(self) -> None:
         from users.registry import register_export_section, register_token_issuer
 
-        from . import schema  # noqa: F401 - registers the OpenAPI security schemes
+        from . import schema, signals  # noqa: F401 - registers the OpenAPI security schemes
         from .exports import sign_in_export
         from .tokens import issue_token_pair
 
         register_token_issuer(issue_token_pair)
+        signals.connect()
         register_export_section("sign_in", sign_in_export)
         _narrow_allauth_unique_email_check()
 

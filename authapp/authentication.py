@@ -17,7 +17,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from fitcore.api.context import tenant_id_var, user_id_var
 
-from . import keys
+from . import keys, principal_cache
 from .claims import GENERATION_CLAIM, TENANT_CLAIM, parse_user_id
 from .models import ApiKey
 from .principals import ApiKeyPrincipal
@@ -42,7 +42,7 @@ def _bind_tenant(request: Request, tenant: Any, principal_id: Any) -> None:
     user_id_var.set(principal_id)
 
 
-def user_for_token(token: Token, *, related: tuple[str, ...] = ("tenant",)) -> Any:
+def user_for_token(token: Token) -> Any:
     """The user a verified token (access or refresh) still speaks for, or a 401/403.
 
     One rule for authentication and refresh: the user exists and is active, the token
@@ -52,9 +52,13 @@ def user_for_token(token: Token, *, related: tuple[str, ...] = ("tenant",)) -> A
     authapp.tokens have already checked that every claim is well-formed.
     """
     user_id = parse_user_id(token.get(jwt_settings.USER_ID_CLAIM))
-    if user_id is None:  # unreachable through our token classes; never let it reach the ORM
+    tenant_id = token.get(TENANT_CLAIM)
+    if user_id is None or not isinstance(tenant_id, int):  # unreachable through our token classes
         raise InvalidToken("Token has missing or malformed claims")
-    user = User._default_manager.select_related(*related).filter(pk=user_id).first()
+    user = principal_cache.cached(
+        principal_cache.user_entry(tenant_id, user_id),
+        lambda: User._default_manager.select_related("tenant").filter(pk=user_id).first(),
+    )
     if user is None or not user.is_active:
         raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")
     if token.get(TENANT_CLAIM) != user.tenant_id:
@@ -85,9 +89,8 @@ class TenantJWTAuthentication(JWTAuthentication):
         return result
 
     def get_user(self, validated_token: Token) -> Any:
-        # The profile rides along: most user-facing endpoints read it, and a join here is
-        # cheaper than a second round trip there.
-        return user_for_token(validated_token, related=("tenant", "profile"))
+        # From the principal cache: no query on the hot path (views load the profile they show).
+        return user_for_token(validated_token)
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -104,9 +107,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         except keys.KeyFormatError as exc:
             raise exceptions.AuthenticationFailed(str(exc), code="api_key_malformed") from None
         digest = keys.hash_key(raw.strip())
-        # Unscoped on purpose: the key is what tells us the tenant.
-        candidates = ApiKey.unscoped.select_related("tenant").filter(prefix=prefix)
-        api_key = next((c for c in candidates if keys.constant_time_equal(c.key_hash, digest)), None)
+        # Keyed by the hash of the whole key: finding an entry is itself the proof of the secret.
+        api_key = principal_cache.cached(principal_cache.api_key_entry(digest), lambda: self._load(prefix, digest))
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid API key.", code="api_key_invalid")
         if api_key.is_revoked:
@@ -124,6 +126,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         return 'ApiKey header="X-API-Key"'
 
     @staticmethod
+    def _load(prefix: str, digest: str) -> ApiKey | None:
+        # Unscoped on purpose: the key is what tells us the tenant.
+        candidates = ApiKey.unscoped.select_related("tenant").filter(prefix=prefix)
+        return next((c for c in candidates if keys.constant_time_equal(c.key_hash, digest)), None)
+
+    @staticmethod
     def _touch(api_key: ApiKey) -> None:
         now = timezone.now()
         if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_RESOLUTION:
@@ -132,3 +140,5 @@ class ApiKeyAuthentication(BaseAuthentication):
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ApiKey.unscoped.filter(stale, pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+        # The cached copy learns the new time too, or every request would try this write again.
+        principal_cache.remember(principal_cache.api_key_entry(api_key.key_hash), api_key)

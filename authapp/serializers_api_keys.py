@@ -1,13 +1,14 @@
 from rest_framework import serializers
 
 from fitcore.api.scopes import ALL_SCOPES, WILDCARDS
+from fitcore.api.serializers import OutputModelSerializer
 
 from .models import ApiKey
 
 SCOPE_CHOICES = sorted([*ALL_SCOPES, *WILDCARDS])
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(OutputModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", read_only=True, allow_null=True)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=SCOPE_CHOICES))
 

@@ -10,7 +10,13 @@ from django.contrib.auth.password_validation import (
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from fitcore.api.serializers import ModelSerializer, RoundedDecimalField
+from fitcore.api.serializers import (
+    ModelSerializer,
+    OutputModelSerializer,
+    OutputSerializer,
+    RoundedDecimalField,
+    RowSerializer,
+)
 
 from .emails import InvalidEmail, canonical_email
 from .images import ImageErrorCode
@@ -80,7 +86,7 @@ class CanonicalEmailField(serializers.EmailField):
 # --- output -------------------------------------------------------------------------
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(OutputModelSerializer):
     """A user as its owner and its tenant's admins see it (also dj-rest-auth's USER_DETAILS_SERIALIZER)."""
 
     tenant: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -106,12 +112,12 @@ BODY_FIELDS = [
 ]
 
 
-class ImageErrorSerializer(serializers.Serializer):
+class ImageErrorSerializer(OutputSerializer):
     code = serializers.ChoiceField(choices=ImageErrorCode.choices)
     message = serializers.CharField()
 
 
-class ProfileSerializer(ModelSerializer):
+class ProfileSerializer(OutputModelSerializer):
     """Body data, diet and settings. Measurements are always metric; ``units`` is for display only."""
 
     age = serializers.IntegerField(read_only=True, allow_null=True, help_text="Whole years, in the user's time zone.")
@@ -163,7 +169,7 @@ class MeSerializer(UserSerializer):
         read_only_fields = fields
 
 
-class UserSettingsSerializer(ModelSerializer):
+class UserSettingsSerializer(OutputModelSerializer):
     class Meta:
         model = Profile
         fields = [*SETTINGS_FIELDS, "marketing_opt_in_at"]
@@ -184,24 +190,30 @@ class ManagedUserSerializer(UserSerializer):
         return user.has_usable_password()
 
 
-class ManagedUserListSerializer(UserSerializer):
+class ManagedUserListSerializer(RowSerializer):
     """One row of a partner's user list: the account only (the profile is at /users/{id}/).
 
-    Listing is the hot path of a partner sync; twenty nested profiles would cost more
-    to serialize than the query that fetched them.
+    Listing is the hot path of a partner sync: a RowSerializer, so the list reads these
+    columns with ``.values()`` and maps them without building model instances.
     """
 
-    class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "last_login"]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=User.Role.choices, read_only=True)
+    tenant = serializers.CharField(source="tenant.slug", read_only=True, help_text="The tenant's slug.")
+    is_active = serializers.BooleanField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+    last_login = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class UserTokenPairSerializer(serializers.Serializer):
+class UserTokenPairSerializer(OutputSerializer):
     access = serializers.CharField(help_text="JWT access token for the user (short-lived).")
     refresh = serializers.CharField(help_text="Refresh token; rotate it at /api/v1/auth/token/refresh/.")
 
 
-class _MetricSerializer(serializers.Serializer):
+class _MetricSerializer(OutputSerializer):
     unit = serializers.CharField()
     reason = serializers.CharField(allow_null=True, help_text="Why the value is null; null when it is not.")
     missing_fields = serializers.ListField(child=serializers.CharField(), help_text="Profile fields to fill in.")
@@ -218,13 +230,13 @@ class EnergyMetricSerializer(_MetricSerializer):
     value = serializers.IntegerField(allow_null=True, help_text="kcal per day, rounded.")
 
 
-class DashboardMetricsSerializer(serializers.Serializer):
+class DashboardMetricsSerializer(OutputSerializer):
     bmi = BmiSerializer()
     bmr = EnergyMetricSerializer(help_text="Basal metabolic rate, Mifflin-St Jeor.")
     tdee = EnergyMetricSerializer(help_text="Total daily energy expenditure: BMR times the activity factor.")
 
 
-class DashboardProfileSerializer(serializers.Serializer):
+class DashboardProfileSerializer(OutputSerializer):
     first_name = serializers.CharField()
     age = serializers.IntegerField(allow_null=True)
     sex = serializers.ChoiceField(choices=Profile.Sex.choices, allow_null=True)
@@ -237,7 +249,7 @@ class DashboardProfileSerializer(serializers.Serializer):
     timezone = serializers.CharField()
 
 
-class UserDashboardSerializer(serializers.Serializer):
+class UserDashboardSerializer(OutputSerializer):
     profile = DashboardProfileSerializer()
     metrics = DashboardMetricsSerializer()
     sections = serializers.DictField(
@@ -248,7 +260,7 @@ class UserDashboardSerializer(serializers.Serializer):
     )
 
 
-class PersonalDataExportSerializer(serializers.Serializer):
+class PersonalDataExportSerializer(OutputSerializer):
     format = serializers.CharField(help_text="Always `fitcore.personal-data-export`.")
     version = serializers.IntegerField()
     exported_at = serializers.DateTimeField()

@@ -28,6 +28,7 @@ from .emails import InvalidEmail, canonical_email
 from .images import ImageErrorCode, ImageTooLarge, InvalidImage, check_profile_image, process_profile_image
 from .models import Profile, Tenant, User, profile_image_upload_to
 from .selectors import profile_get
+from .signals import access_changed
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +339,7 @@ def user_sign_out_everywhere(*, user: User) -> User:
     """
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(auth_generation=F("auth_generation") + 1)
+        access_changed.send(sender=User, instance=user)
         outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
         BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True

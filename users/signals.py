@@ -1,8 +1,15 @@
-"""Every user gets a Profile, whichever path created it (API, admin, allauth, create_user, factories)."""
+"""Every user gets a Profile, whichever path created it (API, admin, allauth, create_user, factories);
+and a change of a user's access made without ``save()`` is announced."""
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from .models import Profile, User
+
+# Sent (sender=User, instance=<user>) after a write that changed who the user may act as
+# without going through save() (a QuerySet.update()): whoever caches principals forgets it.
+access_changed = Signal()
 
 
 def create_profile_for_new_user(sender: type[User], instance: User, created: bool, raw: bool, **kwargs: Any) -> None:

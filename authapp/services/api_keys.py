@@ -11,7 +11,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.scopes import DEFAULT_SCOPES, is_valid
 from users.models import Tenant
 
-from .. import keys
+from .. import keys, principal_cache
 from ..models import ApiKey
 
 
@@ -98,7 +98,10 @@ def api_key_rotate(*, api_key: ApiKey, grace: timedelta = timedelta(hours=24), c
         claimed = ApiKey.unscoped.filter(
             pk=api_key.pk, tenant_id=api_key.tenant_id, rotated_at__isnull=True, revoked_at__isnull=True
         ).update(rotated_at=now, expires_at=old_expiry, updated_at=now)
-        if not claimed:
+        if claimed:
+            # The old key's expiry changed behind save(): its cached copy must go.
+            principal_cache.forget(principal_cache.api_key_entry(api_key.key_hash))
+        else:
             raise ApplicationError(
                 code="api_key_already_rotated",
                 message="This key was rotated already; rotate its replacement instead.",

@@ -13,10 +13,12 @@ problem about the request as a whole has one entry whose ``field`` is ``null``.
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any, cast
 
+import orjson
 import sentry_sdk
 from django.conf import settings
 from django.core.exceptions import (
@@ -38,6 +40,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from . import renderers
 from .context import request_id_var
 
 logger = logging.getLogger("fitcore.errors")
@@ -122,19 +125,24 @@ class ProblemResponse(JsonResponse):
     DRF renders its own ``Response`` with whatever renderer the view negotiated (YAML for
     the schema view, HTML for the docs), or, when negotiation itself failed, the view's
     first one; a plain ``HttpResponse`` it passes through untouched. So every problem is
-    JSON whatever the view renders and whatever the client's Accept asks for.
-    Non-ASCII is escaped: a problem body must never fail to encode.
+    JSON whatever the view renders and whatever the client's Accept asks for. Encoded as
+    every JSON answer is (fitcore.api.renderers); what orjson refuses falls back to the
+    standard encoder, ASCII-escaped: a problem body must never fail to encode.
     """
 
     def __init__(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(
-            body,
-            status=body["status"],
-            content_type=PROBLEM_CONTENT_TYPE,
-            headers=headers,
-            json_dumps_params={"separators": (",", ":")},
+        HttpResponse.__init__(
+            self, _problem_bytes(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE, headers=headers
         )
         self.data = body  # as on DRF's Response, for tests and middleware that inspect it
+
+
+def _problem_bytes(body: dict[str, Any]) -> bytes:
+    """orjson, as for every JSON answer; the standard encoder, ASCII-escaped, for what orjson refuses."""
+    try:
+        return renderers.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(body, separators=(",", ":"), default=str, ensure_ascii=True).encode()
 
 
 def problem_json_response(

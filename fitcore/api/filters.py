@@ -87,9 +87,33 @@ class FilterSet(drf_filters.FilterSet):
 
 
 class DjangoFilterBackend(drf_filters.DjangoFilterBackend):
-    """Filter sets a view declares with ``filterset_fields`` are built on the strict base too."""
+    """Filter sets a view declares with ``filterset_fields`` are built on the strict base too.
+
+    And cheaply: django-filter builds a new FilterSet class for ``filterset_fields`` on every
+    request, and every FilterSet instance deep-copies its filters and builds a form. Here the
+    class is built once per view class, and a request that names none of the filter
+    parameters (most list calls: ``?limit=20``) skips the FilterSet altogether.
+    """
 
     filterset_base = FilterSet
+    _auto_classes: dict[tuple[type, type], type[FilterSet]] = {}
+
+    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+        if getattr(view, "filterset_class", None) or not getattr(view, "filterset_fields", None) or queryset is None:
+            return super().get_filterset_class(view, queryset)
+        key = (type(view), queryset.model)
+        if key not in self._auto_classes:
+            self._auto_classes[key] = super().get_filterset_class(view, queryset)
+        return self._auto_classes[key]
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        params = request.query_params
+        if not any(name in params for name in filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class OrderingFilter(filters.OrderingFilter):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 MAX_OFFSET = 2**63 - 1
+_TOTAL = "_page_total"
 
 
 def query_int(request: Request, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
@@ -43,10 +45,33 @@ def _integer_parameter(name: str, description: str, minimum: int, maximum: int) 
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    """Catalogues (foods, workouts, users): clients need a total to render pages."""
+    """Catalogues (foods, workouts, users): clients need a total to render pages.
+
+    The total rides on the page query (``COUNT(*) OVER ()``): one round trip instead of a
+    ``COUNT(*)`` and then the page. Only a page with no rows (an empty list, or an offset
+    past the end) needs a separate count.
+    """
 
     default_limit = 20
     max_limit = 100
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = self.get_offset(request)
+        counted = queryset.annotate(**{_TOTAL: Window(Count("*"))})
+        rows = list(counted[self.offset : self.offset + self.limit])
+        if rows:
+            first = rows[0]
+            self.count = first[_TOTAL] if isinstance(first, dict) else getattr(first, _TOTAL)
+            if isinstance(first, dict):
+                for row in rows:
+                    del row[_TOTAL]
+        else:
+            self.count = queryset.count()
+        return rows
 
     def get_limit(self, request: Request) -> int | None:
         return query_int(request, self.limit_query_param, default=self.default_limit, minimum=1, maximum=self.max_limit)

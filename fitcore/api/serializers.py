@@ -15,15 +15,20 @@ field's places and the schema states the range it accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import SkipField, empty
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 
 class OptionalChoiceField(serializers.ChoiceField):
@@ -91,7 +96,9 @@ class RoundedDecimalFieldSchema(OpenApiSerializerFieldExtension):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """The project's ModelSerializer: a blank-able choice field becomes an ``OptionalChoiceField``."""
+    # The project's ModelSerializer: a blank-able choice field becomes an ``OptionalChoiceField``.
+    #
+    # For output, see ``OutputModelSerializer`` below (compiled once per class).
 
     def build_standard_field(self, field_name: str, model_field: models.Field[Any, Any]) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -100,3 +107,220 @@ class ModelSerializer(serializers.ModelSerializer):
             kwargs.pop("allow_blank", None)
             kwargs.pop("allow_null", None)
         return field_class, kwargs
+
+
+# Base classes below carry comments, not docstrings: drf-spectacular describes a serializer
+# by the first docstring up its class hierarchy, and these would describe every subclass.
+
+# --- the fast path for lists -----------------------------------------------------------
+
+# Fields whose to_representation returns a value from the database unchanged.
+_AS_STORED: tuple[type[serializers.Field], ...] = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+    serializers.FloatField,
+)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How one RowSerializer turns a ``.values()`` row into output: built once per class."""
+
+    columns: tuple[str, ...]
+    fields: tuple[tuple[str, str, Callable[[Any], Any] | None], ...]  # (name, column, convert)
+
+    def render(self, row: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, column, convert in self.fields:
+            value = row[column]
+            out[name] = value if value is None or convert is None else convert(value)
+        return out
+
+    def render_many(self, rows: Any) -> list[dict[str, Any]]:
+        render = self.render
+        return [render(row) for row in rows]
+
+
+def _blank_as_null(value: Any) -> Any:
+    return None if value == "" else value
+
+
+class RowSerializer(serializers.Serializer):
+    # An output serializer for list rows, read straight from ``.values()``.
+    #
+    # A list of 20 model instances costs more in Python than the query that fetched them:
+    # instances are built, then DRF walks every field of every row. A RowSerializer declares
+    # its fields as usual (the schema is generated from them), and ``TenantScopedViewSet``'s
+    # list then fetches only those columns with ``.values()`` and maps each row through a
+    # plan compiled once per class (``row_plan()``): values that are already JSON-ready pass
+    # as they are; the rest go through the field's own ``to_representation``.
+    #
+    # Fields: plain fields whose ``source`` is a column or a ``.``-path through foreign keys
+    # (``tenant.slug``), ``SlugRelatedField`` and ``PrimaryKeyRelatedField``. Anything that
+    # needs the instance (``SerializerMethodField``, nested serializers, ``source="*"``) is
+    # refused when the plan is built: use a ModelSerializer for that endpoint instead.
+    # Used as a normal serializer (``RowSerializer(row).data``) it works on dicts and
+    # instances alike.
+
+    _plan: ClassVar[RowPlan | None] = None
+
+    @classmethod
+    def row_plan(cls) -> RowPlan:
+        if cls.__dict__.get("_plan") is None:
+            cls._plan = _compile(cls())
+        assert cls._plan is not None  # noqa: S101 - set just above
+        return cls._plan
+
+
+def _compile(prototype: RowSerializer) -> RowPlan:
+    fields: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+    for field in prototype._readable_fields:
+        name = f"{type(prototype).__name__}.{field.field_name}"
+        if isinstance(field, serializers.SerializerMethodField | serializers.BaseSerializer) or field.source == "*":
+            raise ImproperlyConfigured(f"{name}: a RowSerializer reads columns; this field needs the instance.")
+        column = str(field.source).replace(".", "__")
+        convert: Callable[[Any], Any] | None
+        if isinstance(field, serializers.SlugRelatedField):
+            column, convert = f"{column}__{field.slug_field}", None
+        elif isinstance(field, serializers.PrimaryKeyRelatedField):
+            convert = None
+        elif isinstance(field, serializers.RelatedField):
+            raise ImproperlyConfigured(f"{name}: only slug and primary-key relations can be read as columns.")
+        elif isinstance(field, OptionalChoiceField):
+            convert = _blank_as_null
+        elif isinstance(field, serializers.ChoiceField) or type(field) in _AS_STORED:
+            convert = None
+        else:
+            convert = field.to_representation
+        fields.append((str(field.field_name), column, convert))
+    return RowPlan(columns=tuple(dict.fromkeys(column for _, column, _ in fields)), fields=tuple(fields))
+
+
+# --- the fast path for single objects ------------------------------------------------------
+
+Convert = Callable[[Any, dict[str, Any]], Any]  # (attribute, serializer context) -> output
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """How a serializer class turns an instance into output: built once per class."""
+
+    fields: tuple[tuple[str, Callable[[Any], Any], Convert | None], ...]  # (name, get attribute, convert)
+
+    def render(self, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, get, convert in self.fields:
+            try:
+                value = get(instance)
+            except SkipField:  # an optional key missing from a dict, as DRF leaves it out
+                continue
+            out[name] = value if value is None or convert is None else convert(value, context)
+        return out
+
+
+def _file_url(field: serializers.FileField) -> Convert:
+    """FileField.to_representation, with the request taken from the serializer being rendered."""
+    use_url = getattr(field, "use_url", api_settings.UPLOADED_FILES_USE_URL)
+
+    def convert(value: Any, context: dict[str, Any]) -> Any:
+        if not value:
+            return None
+        if not use_url:
+            return value.name
+        try:
+            url = value.url
+        except AttributeError:
+            return None
+        request = context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    return convert
+
+
+def _nested(serializer: serializers.BaseSerializer[Any]) -> Convert:
+    if isinstance(serializer, serializers.ListSerializer):
+        child = _nested(serializer.child)  # type: ignore[arg-type]
+
+        def convert_many(value: Any, context: dict[str, Any]) -> Any:
+            items = value.all() if isinstance(value, models.manager.BaseManager) else value
+            return [child(item, context) for item in items]
+
+        return convert_many
+    if not isinstance(serializer, CompiledOutputMixin):
+        return lambda value, context: type(serializer)(value, context=context).data
+    plan = type(serializer).output_plan()
+    return plan.render
+
+
+def _field_convert(field: serializers.Field) -> Convert | None:
+    if isinstance(field, serializers.BaseSerializer):
+        return _nested(field)
+    if isinstance(field, serializers.FileField):
+        return _file_url(field)
+    if isinstance(field, serializers.HyperlinkedRelatedField):
+        raise ImproperlyConfigured(f"{field.field_name}: hyperlinked fields need the request; not compiled.")
+    if isinstance(field, OptionalChoiceField):
+        return lambda value, context: _blank_as_null(value)
+    if type(field) in _AS_STORED or type(field) is serializers.ChoiceField:
+        return lambda value, context: value
+    represent = field.to_representation
+    return lambda value, context: represent(value)
+
+
+def _attribute_getter(field: serializers.Field) -> Callable[[Any], Any]:
+    """``field.get_attribute`` (which follows ``source`` and answers None past a missing relation),
+    with DRF's PKOnlyObject unwrapped as Serializer.to_representation does."""
+    get = field.get_attribute
+
+    def attribute(instance: Any) -> Any:
+        value = get(instance)
+        if isinstance(value, PKOnlyObject) and value.pk is None:
+            return None
+        return value
+
+    return attribute
+
+
+class CompiledOutputMixin:
+    # Serializers whose output is compiled once per class instead of rebuilt per request.
+    #
+    # DRF builds a serializer's fields for every instance it creates (a ModelSerializer by
+    # introspecting the model, field by field) before it reads a single attribute: on
+    # ``/users/me/`` that was most of the request. With this mixin, output goes through an
+    # ``OutputPlan`` compiled from the class's fields once: each field's attribute getter and
+    # converter, nested serializers compiled in turn. The fields must not depend on the
+    # instance or the request (no ``get_fields()`` that looks at ``self.context``); a class
+    # that needs that sets ``compiled_output = False``. tests/test_compiled_output.py renders
+    # every compiled serializer both ways and compares.
+
+    compiled_output: ClassVar[bool] = True
+    _output: ClassVar[OutputPlan | None] = None
+
+    @classmethod
+    def output_plan(cls) -> OutputPlan:
+        if cls.__dict__.get("_output") is None:
+            prototype = cls()
+            cls._output = OutputPlan(
+                fields=tuple(
+                    (str(field.field_name), _attribute_getter(field), _field_convert(field))
+                    for field in prototype._readable_fields  # type: ignore[attr-defined]
+                )
+            )
+        assert cls._output is not None  # noqa: S101 - set just above
+        return cls._output
+
+    def to_representation(self, instance: Any) -> Any:
+        if not self.compiled_output:
+            return super().to_representation(instance)  # type: ignore[misc]
+        return type(self).output_plan().render(instance, self.context)  # type: ignore[attr-defined]
+
+
+class OutputModelSerializer(CompiledOutputMixin, ModelSerializer):
+    # The project's ModelSerializer for responses: output compiled once per class.
+    pass
+
+
+class OutputSerializer(CompiledOutputMixin, serializers.Serializer):
+    # A plain Serializer for responses: output compiled once per class.
+    pass

@@ -26,9 +26,11 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
 
 from .models import TenantManager, TenantOwned, TenantQuerySet, TenantScopeError
 from .principals import acts_for_tenant, is_api_key, principal_tenant
+from .serializers import RowSerializer
 
 __all__ = [
     "ScopedRelatedField",
@@ -92,6 +94,27 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
             cls.perform_create = TenantScopedViewSet.perform_create  # type: ignore[method-assign]
         if cls.perform_update is mixins.UpdateModelMixin.perform_update:
             cls.perform_update = TenantScopedViewSet.perform_update  # type: ignore[method-assign]
+        # The list: rows straight from .values() when the list serializer is a RowSerializer.
+        # A function of the class's own: schema decorators annotate it, and must not reach
+        # another viewset's list through a shared function object.
+        if getattr(cls, "list", None) is mixins.ListModelMixin.list:
+
+            def list(self: TenantScopedViewSet, request: Any, *args: Any, **kwargs: Any) -> Response:
+                return self.list_rows(request, *args, **kwargs)
+
+            cls.list = list  # type: ignore[attr-defined]
+
+    def list_rows(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # ListModelMixin.list, with the fast path of RowSerializer (fitcore.api.serializers).
+        serializer_class = self.get_serializer_class()
+        if not (isinstance(serializer_class, type) and issubclass(serializer_class, RowSerializer)):
+            return mixins.ListModelMixin.list(self, request, *args, **kwargs)  # type: ignore[arg-type]
+        plan = serializer_class.row_plan()
+        rows = self.filter_queryset(self.get_queryset()).values(*plan.columns)
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(plan.render_many(rows))
+        return self.get_paginated_response(plan.render_many(page))
 
     def scope_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """Hook: filter, annotate and select_related here. The tenant filter is already applied."""

@@ -74,11 +74,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, session user and messages: for the admin only, skipped under /api/
+    # (fitcore.api.middleware says why).
+    "fitcore.api.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "fitcore.api.middleware.AuthenticationMiddleware",
+    "fitcore.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes requires: it turns a lockout into a response.
@@ -300,7 +302,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     ],
     # Authenticated, and API keys only where a view names its scope area: new endpoints fail closed.
     "DEFAULT_PERMISSION_CLASSES": ["fitcore.api.permissions.ScopedAccess"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson: the same bytes as DRF's JSONRenderer, faster (fitcore/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["fitcore.api.renderers.JSONRenderer"],
     # JSON only; upload endpoints opt into multipart themselves, so nobody can push a
     # 50 MB multipart body at an endpoint that never takes files.
     "DEFAULT_PARSER_CLASSES": ["fitcore.api.parsers.JSONParser"],
