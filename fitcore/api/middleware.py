@@ -238,4 +238,3 @@ class AuthenticationMiddleware(OutsideApiOnly, _auth.AuthenticationMiddleware):
 
 class MessageMiddleware(OutsideApiOnly, _messages.MessageMiddleware):
     pass
-
