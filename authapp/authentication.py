@@ -57,7 +57,8 @@ def user_for_token(token: Token) -> Any:
         raise InvalidToken("Token has missing or malformed claims")
     user = principal_cache.cached(
         principal_cache.user_entry(tenant_id, user_id),
-        lambda: User._default_manager.select_related("tenant").filter(pk=user_id).first(),
+        # The profile rides along: most user-facing endpoints show it (forgotten on its saves too).
+        lambda: User._default_manager.select_related("tenant", "profile").filter(pk=user_id).first(),
     )
     if user is None or not user.is_active:
         raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")
@@ -89,7 +90,7 @@ class TenantJWTAuthentication(JWTAuthentication):
         return result
 
     def get_user(self, validated_token: Token) -> Any:
-        # From the principal cache: no query on the hot path (views load the profile they show).
+        # From the principal cache, profile included: no query on the hot path.
         return user_for_token(validated_token)
 
 

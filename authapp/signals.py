@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from users.models import Tenant, User
+from users.models import Profile, Tenant, User
 from users.signals import access_changed
 
 from . import principal_cache
@@ -26,6 +26,11 @@ def _forget_user(sender: type, instance: User, **kwargs: Any) -> None:
     principal_cache.forget(principal_cache.user_entry(instance.tenant_id, instance.pk))
 
 
+def _forget_profile(sender: type, instance: Profile, **kwargs: Any) -> None:
+    # The profile is cached with its user (authentication joins it).
+    principal_cache.forget(principal_cache.user_entry(instance.tenant_id, instance.user_id))
+
+
 def _forget_tenant(sender: type, instance: Tenant, **kwargs: Any) -> None:
     hashes = list(ApiKey.unscoped.filter(tenant=instance).values_list("key_hash", flat=True))
     principal_cache.forget_tenant(instance.pk, hashes)
@@ -37,4 +42,6 @@ def connect() -> None:
     post_save.connect(_forget_user, sender=User, dispatch_uid="authapp.forget_user.save")
     post_delete.connect(_forget_user, sender=User, dispatch_uid="authapp.forget_user.delete")
     access_changed.connect(_forget_user, sender=User, dispatch_uid="authapp.forget_user.access_changed")
+    post_save.connect(_forget_profile, sender=Profile, dispatch_uid="authapp.forget_profile.save")
+    post_delete.connect(_forget_profile, sender=Profile, dispatch_uid="authapp.forget_profile.delete")
     post_save.connect(_forget_tenant, sender=Tenant, dispatch_uid="authapp.forget_tenant.save")
