@@ -10,11 +10,12 @@ token): the largest fixed cost of a list that is otherwise one or two queries. H
 
 A change that decides who may call (a key revoked, rotated or expiring; a user
 deactivated, re-roled, signed out everywhere or with a new password; a tenant suspended),
-or what a user entry carries (the user's profile), deletes the entries at once: ``post_save``/``post_delete`` signals for saves, explicit
-``forget_*`` calls beside ``QuerySet.update()``. This process forgets immediately; other
-processes hold a copy for at most the local second, so a revocation takes effect on every
-worker within a second (and a profile read on another worker may lag its write by as much). Without a shared cache (the embedded default) only the local
-level is used: nothing outlives that second.
+or what a user entry carries (the user's profile), deletes the entries at once:
+``post_save``/``post_delete`` signals for saves, explicit ``forget_*`` calls beside
+``QuerySet.update()``. This process forgets immediately; other processes hold a copy for
+at most the local second, so a revocation takes effect on every worker within a second
+(and a profile read on another worker may lag its write by as much). Without a shared
+cache (the embedded default) only the local level is used: nothing outlives that second.
 
 Entries are model instances with their tenant attached, as the authentication classes
 loaded them, kept pickled: every request unpickles its own copy, so nothing a request does

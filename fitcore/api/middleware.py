@@ -44,14 +44,16 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         tokens = (request_id_var.set(request_id), user_id_var.set(None), tenant_id_var.set(None))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            if not access_logger.isEnabledFor(logging.INFO):
+                return response  # ACCESS_LOG_LEVEL above INFO: not even the record's fields are built
             tenant = getattr(request, "tenant", None)
             access_logger.info(
                 "%s %s %s",

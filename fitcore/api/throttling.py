@@ -3,7 +3,8 @@
 DRF's SimpleRateThrottle keeps one timestamp per request of the window in the cache,
 so at a partner's 3,000/min every request would read and rewrite a list of up to
 3,000 floats. These throttles count in fixed windows instead: one atomic INCR per
-request, whatever the rate. The price is that a burst may straddle two windows
+request, whatever the rate (on Redis, INCR and EXPIRE NX pipelined: django-redis's own
+incr() sends a Lua script every time). The price is that a burst may straddle two windows
 (up to twice the rate for a moment), which is fine for quota-style limits.
 """
 
@@ -11,6 +12,13 @@ from typing import Any
 
 from rest_framework import throttling
 from rest_framework.request import Request
+
+
+def _redis_client(cache: Any) -> Any:
+    """The raw client behind django-redis, or None for other caches (local memory)."""
+    client = getattr(cache, "client", None)
+    get_client = getattr(client, "get_client", None)
+    return get_client(write=True) if get_client is not None else None
 
 
 class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
@@ -31,6 +39,14 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         window_start = int(now) - int(now) % self.duration
         self._window_end = window_start + self.duration
         key = f"{ident}:{window_start}"
+        redis = _redis_client(self.cache)
+        if redis is not None:
+            # INCR creates the counter; EXPIRE NX gives a new one its lifetime once. One round trip.
+            pipe = redis.pipeline(transaction=False)
+            pipe.incr(self.cache.make_and_validate_key(key))
+            pipe.expire(self.cache.make_and_validate_key(key), self.duration + 1, nx=True)
+            count = int(pipe.execute()[0])
+            return count <= self.num_requests
         try:
             count = self.cache.incr(key)
         except ValueError:  # first request of the window (or the key just expired)
