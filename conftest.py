@@ -20,11 +20,14 @@ def _isolated_cache() -> Iterator[None]:
     On Redis this clears only this worker's key prefix, never another worker's keys. The
     per-process principal cache goes too: ids are reused once a test's rows are rolled back.
     """
+    from authapp.authentication import _touched
     from authapp.principal_cache import local
 
     local.clear()
+    _touched.clear()
     yield
     local.clear()
+    _touched.clear()
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
     else:

@@ -1,5 +1,9 @@
 """Who is calling: a user's JWT or a partner's API key. Both set the tenant the request acts for."""
 
+import math
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -134,12 +138,43 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     @staticmethod
     def _touch(api_key: ApiKey) -> None:
+        """Keep ``last_used_at`` to the minute: at most one conditional UPDATE per key, worker and minute.
+
+        The cached copy keeps the time it was loaded with, so this process remembers when it
+        last wrote instead (writing it back into the shared cache could race a revocation).
+        """
         now = timezone.now()
         if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_RESOLUTION:
+            return
+        if not _touched.due(api_key.pk):
             return
         # Conditional, so concurrent workers write at most once per minute between them.
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ApiKey.unscoped.filter(stale, pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
-        # The cached copy learns the new time too, or every request would try this write again.
-        principal_cache.remember(principal_cache.api_key_entry(api_key.key_hash), api_key)
+
+
+class _TouchClock:
+    """When this process last recorded each key's use (monotonic), so it writes once a minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._last: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def due(self, key_id: int) -> bool:
+        now = self.clock()
+        with self._lock:
+            if now - self._last.get(key_id, -math.inf) < LAST_USED_RESOLUTION.total_seconds():
+                return False
+            if len(self._last) > 100_000:
+                self._last.clear()
+            self._last[key_id] = now
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._last.clear()
+
+
+_touched = _TouchClock()

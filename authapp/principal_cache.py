@@ -40,6 +40,9 @@ from django.db import transaction
 T = TypeVar("T")
 
 _MISSING = object()
+# Left in the shared cache by forget() for a few seconds instead of nothing: see remember().
+_TOMBSTONE = b"forgotten"
+_TOMBSTONE_SECONDS = 10
 _LOCAL_MAX_ENTRIES = 10_000
 
 
@@ -113,13 +116,19 @@ def user_entry(tenant_id: int, user_id: int) -> str:
     return f"auth:t{tenant_id}:user:{user_id}"
 
 
+def _tenant_hold(tenant_id: int) -> str:
+    return f"auth:t{tenant_id}:hold"
+
+
 def cached(key: str, load: Callable[[], T | None]) -> T | None:
     """A fresh copy of the principal under ``key``: from this process, else the shared cache,
     else ``load()`` (then stored in both). ``None`` (nobody) is not stored."""
     blob = local.get(key)
     if blob is _MISSING and shared_cache_is_shared() and _shared_seconds() > 0:
         blob = cache.get(key, _MISSING)
-        if blob is not _MISSING:
+        if blob == _TOMBSTONE:
+            blob = _MISSING
+        elif blob is not _MISSING:
             local.set(key, blob, _local_seconds())
     if blob is not _MISSING:
         return pickle.loads(blob)  # noqa: S301 - written by remember()
@@ -130,12 +139,27 @@ def cached(key: str, load: Callable[[], T | None]) -> T | None:
 
 
 def remember(key: str, value: Any) -> None:
-    """Store (or refresh) an entry in both levels."""
+    """Store an entry just loaded from the database in both levels.
+
+    The shared level only takes it if nothing is there (``add``): not over a tombstone that
+    a change left (see ``forget``), so a row read just before a revocation committed cannot
+    be written back after it.
+    """
     blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if _local_seconds() > 0:
         local.set(key, blob, _local_seconds())
     if shared_cache_is_shared() and _shared_seconds() > 0:
-        cache.set(key, blob, _shared_seconds())
+        tenant_id = _user_entry_tenant(key)
+        if tenant_id is not None and cache.get(_tenant_hold(tenant_id)) is not None:
+            return  # the tenant changed a moment ago: its users are read from the database for now
+        cache.add(key, blob, _shared_seconds())
+
+
+def _user_entry_tenant(key: str) -> int | None:
+    head, _, rest = key.partition(":t")
+    if head != "auth" or ":user:" not in rest:
+        return None
+    return int(rest.partition(":")[0])
 
 
 def forget(*keys: str) -> None:
@@ -143,6 +167,8 @@ def forget(*keys: str) -> None:
 
     Now, so this process never serves the old copy again; at commit, because a request of
     another process may have cached the row as it still was before the change committed.
+    The shared level keeps a tombstone for a few seconds, so a request that read the old
+    row before the commit and stores it after finds the place taken.
     """
     _drop(keys)
     if keys:
@@ -152,7 +178,7 @@ def forget(*keys: str) -> None:
 def _drop(keys: tuple[str, ...]) -> None:
     local.delete(*keys)
     if keys and shared_cache_is_shared():
-        cache.delete_many(list(keys))
+        cache.set_many(dict.fromkeys(keys, _TOMBSTONE), _TOMBSTONE_SECONDS)
 
 
 def forget_tenant(tenant_id: int, api_key_hashes: list[str]) -> None:
@@ -163,6 +189,7 @@ def forget_tenant(tenant_id: int, api_key_hashes: list[str]) -> None:
     def drop_users() -> None:
         local.delete_prefix(prefix)
         if shared_cache_is_shared():
+            cache.set(_tenant_hold(tenant_id), 1, _TOMBSTONE_SECONDS)  # before the delete: see remember()
             cache.delete_pattern(f"{prefix}*")  # type: ignore[attr-defined]  # django-redis
 
     drop_users()

@@ -31,7 +31,9 @@ def _forget_profile(sender: type, instance: Profile, **kwargs: Any) -> None:
     principal_cache.forget(principal_cache.user_entry(instance.tenant_id, instance.user_id))
 
 
-def _forget_tenant(sender: type, instance: Tenant, **kwargs: Any) -> None:
+def _forget_tenant(sender: type, instance: Tenant, created: bool = False, **kwargs: Any) -> None:
+    if created:
+        return  # nobody of a new tenant has been cached yet
     hashes = list(ApiKey.unscoped.filter(tenant=instance).values_list("key_hash", flat=True))
     principal_cache.forget_tenant(instance.pk, hashes)
 

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from authapp import keys, principal_cache
+from authapp.authentication import _touched
 from authapp.models import ApiKey
 from authapp.services import api_key_create
 from authapp.tests.factories import make_api_key
@@ -131,7 +133,7 @@ def test_suspended_tenant_is_403(tenant, key_client) -> None:
     assert problem_code(response) == "tenant_suspended"
 
 
-def test_last_used_is_written_at_most_once_a_minute(tenant, key_client) -> None:
+def test_last_used_is_written_at_most_once_a_minute(tenant, key_client, monkeypatch) -> None:
     issued = make_api_key(tenant)
     client = key_client(issued.secret)
     assert issued.api_key.last_used_at is None
@@ -147,9 +149,18 @@ def test_last_used_is_written_at_most_once_a_minute(tenant, key_client) -> None:
     assert not any("UPDATE" in q["sql"] for q in second.captured_queries), "a write on a read request"
     assert ApiKey.unscoped.get(pk=issued.api_key.pk).last_used_at == first_use
 
-    # A minute later (here: the row says so, and the cached copy has lived out its second).
+    # Another worker's cached copy still says "never used": this worker wrote a moment ago, so it does not again.
+    ApiKey.unscoped.filter(pk=issued.api_key.pk).update(last_used_at=None)
+    principal_cache.forget(principal_cache.api_key_entry(issued.api_key.key_hash))
+    with CaptureQueriesContext(connection) as third:
+        client.get(NOTES)
+    assert not any("UPDATE" in q["sql"] for q in third.captured_queries)
+
+    # A minute later (the row and this worker's clock say so, and the cached copy has lived out its second).
     ApiKey.unscoped.filter(pk=issued.api_key.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
     principal_cache.forget(principal_cache.api_key_entry(issued.api_key.key_hash))
+    later = time.monotonic() + 61
+    monkeypatch.setattr(_touched, "clock", lambda: later)
     client.get(NOTES)
     refreshed = ApiKey.unscoped.get(pk=issued.api_key.pk).last_used_at
     assert refreshed is not None and refreshed > first_use

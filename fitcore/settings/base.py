@@ -151,6 +151,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fitcore"}}
 
+# Who is calling, cached (authapp.principal_cache): in each process for this long (the most
+# another worker may lag a revocation), and in Redis, when configured, for the longer time.
+PRINCIPAL_CACHE_LOCAL_SECONDS = env.float("PRINCIPAL_CACHE_LOCAL_SECONDS", default=1.0)
+PRINCIPAL_CACHE_SECONDS = env.int("PRINCIPAL_CACHE_SECONDS", default=300)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 # No broker configured: run tasks in-process so the embedded default needs no worker.

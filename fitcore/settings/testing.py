@@ -35,7 +35,10 @@ TASKS_EAGER_IN_BACKGROUND = False
 # Parallel pytest-xdist workers share one Redis: give each its own key space so
 # throttles and cached values of one worker never leak into another.
 if REDIS_URL:
-    CACHES["default"]["KEY_PREFIX"] = f"fitcore-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    # A test's server subprocess is told the test's own key space, to share it.
+    CACHES["default"]["KEY_PREFIX"] = os.environ.get("TEST_SERVER_CACHE_KEY_PREFIX") or (
+        f"fitcore-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    )
 
 # Throttles are exercised by their own tests with explicit low rates.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")
