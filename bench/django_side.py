@@ -6,9 +6,10 @@ sees exactly the environment gunicorn gets.
 
     python bench/django_side.py seed      -> runs the seed functions
     python bench/django_side.py queries   -> one request per endpoint, counting SQL
+    python bench/django_side.py profile   -> cProfile of one endpoint's requests, top lines
 
-Both read nothing but the environment and stdin (``queries`` takes the seed
-output as JSON) and print one line ``BENCH_JSON <json>`` on stdout; anything
+All read nothing but the environment and stdin (``queries`` takes the seed
+output as JSON, ``profile`` the endpoint's name and seed) and print one line ``BENCH_JSON <json>`` on stdout; anything
 else on stdout or stderr is diagnostics.
 """
 
@@ -91,17 +92,88 @@ def count_queries(all_seeded: dict[str, dict[str, str]]) -> dict[str, dict[str, 
     return report
 
 
+def _wsgi_environ(endpoint: Endpoint, seeded: dict[str, str]) -> dict[str, Any]:
+    """What gunicorn hands Django for this endpoint's request (no test client in between)."""
+    from wsgiref.util import setup_testing_defaults
+
+    path, _, query = endpoint.resolved_path(seeded).partition("?")
+    body = json.dumps(endpoint.body).encode() if endpoint.body is not None else b""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": endpoint.method.upper(),
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "HTTP_HOST": "127.0.0.1",
+        "SERVER_NAME": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)) if body else "",
+        "CONTENT_TYPE": "application/json" if body else "",
+    }
+    for name, value in endpoint.headers(seeded).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    setup_testing_defaults(environ)
+    environ["_body"] = body
+    return environ
+
+
+def profile(name: str, seeded: dict[str, str], requests: int) -> dict[str, Any]:
+    """The top of a cProfile over ``requests`` warm requests, called through the WSGI handler.
+
+    Sorted by own time (``tottime``): where the CPU goes, rather than which frame encloses it.
+    """
+    import cProfile
+    import io
+    import pstats
+    import time
+
+    from django.core.wsgi import get_wsgi_application
+
+    endpoint = next(e for e in ENDPOINTS if e.name == name)
+    application = get_wsgi_application()
+    template = _wsgi_environ(endpoint, seeded)
+    statuses: list[str] = []
+
+    def call() -> None:
+        environ = dict(template)
+        environ["wsgi.input"] = io.BytesIO(environ.pop("_body"))
+        response = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(response)
+        response.close()
+
+    for _ in range(50):  # warm: connections, caches, compiled plans
+        call()
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(requests):
+        call()
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    return {
+        "endpoint": name,
+        "requests": requests,
+        "statuses": sorted(set(statuses)),
+        "ms_per_request_profiled": round(elapsed * 1000 / requests, 3),
+        "top": out.getvalue(),
+    }
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] not in {"seed", "queries"}:
-        sys.stderr.write("usage: django_side.py seed|queries\n")
+    if len(argv) != 2 or argv[1] not in {"seed", "queries", "profile"}:
+        sys.stderr.write("usage: django_side.py seed|queries|profile\n")
         return 2
     import django
 
     django.setup()
     if argv[1] == "seed":
         emit(seed())
-    else:
+    elif argv[1] == "queries":
         emit(count_queries(json.load(sys.stdin)))
+    else:
+        job = json.load(sys.stdin)
+        emit(profile(job["endpoint"], job["seeded"], int(job["requests"])))
     return 0
 
 

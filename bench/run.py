@@ -8,9 +8,11 @@ What it does, in order (bench/README.md has the details and the knobs):
 3. counts the SQL statements of one request per endpoint (Django test client);
 4. starts gunicorn with the production settings and gunicorn.conf.py;
 5. per endpoint: waits for gunicorn to be idle, checks nothing else loads the CPUs,
-   runs a short wrk warm-up, then the measured wrk run (bench/report.lua);
-6. writes bench/results/latest.json and prints a table;
-7. always stops gunicorn and drops the database, even on errors or Ctrl-C.
+   runs a short wrk warm-up, then the measured wrk run (bench/report.lua), reading
+   the CPU time gunicorn's processes spent from /proc before and after;
+6. profiles the slowest endpoint in-process (cProfile, top 15 by own time);
+7. writes bench/results/latest.json and profile.txt, and prints a table;
+8. always stops gunicorn and drops the database, even on errors or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 RESULTS_FILE = RESULTS_DIR / "latest.json"
 GUNICORN_LOG = RESULTS_DIR / "gunicorn.log"
+PROFILE_FILE = RESULTS_DIR / "profile.txt"
+# Requests profiled (in-process, after the load runs) for the slowest endpoint's summary.
+PROFILE_REQUESTS = 2000
 LUA_SCRIPT = BENCH_DIR / "report.lua"
 # The venv's bin/, without resolving the python symlink out of the venv.
 VENV_BIN = Path(sys.prefix) / "bin"
@@ -307,7 +312,7 @@ class Server:
         if self.proc.poll() is not None:
             raise BenchError(f"gunicorn died during the run (exit {self.proc.returncode}):\n{tail(GUNICORN_LOG)}")
 
-    def _group_cpu_ticks(self) -> int:
+    def group_cpu_ticks(self) -> int:
         """CPU time (clock ticks) used so far by every live process of gunicorn's process group."""
         return sum(ticks for pgrp, ticks, _ in process_cpu_ticks().values() if pgrp == self.proc.pid)
 
@@ -320,11 +325,11 @@ class Server:
         """
         tick = os.sysconf("SC_CLK_TCK")
         deadline = time.monotonic() + timeout
-        before = self._group_cpu_ticks()
+        before = self.group_cpu_ticks()
         while time.monotonic() < deadline:
             time.sleep(0.5)
             self.ensure_alive()
-            after = self._group_cpu_ticks()
+            after = self.group_cpu_ticks()
             # Under 10 % of one core over the half second: idle (the dead are not counted, hence max).
             if max(after - before, 0) <= 0.05 * tick:
                 return
@@ -474,6 +479,17 @@ def run_wrk(
 # --- 7. report ---------------------------------------------------------------
 
 
+def cpu_ms_per_request(ticks: int, requests: int) -> float | None:
+    """CPU the app server (gunicorn's process group) spent per request: steadier than req/s here.
+
+    From /proc utime+stime of the live processes, so a worker recycled mid-run would take
+    its ticks with it (the bench runs with max_requests off by default).
+    """
+    if requests <= 0 or ticks < 0:
+        return None
+    return round(ticks / os.sysconf("SC_CLK_TCK") * 1000 / requests, 4)
+
+
 def ratio(value: float, base: float | None) -> float | None:
     return round(value / base, 3) if base else None
 
@@ -500,6 +516,7 @@ def build_rows(
                 "background_cpu_pct": wrk["background_cpu_pct"],
                 "other_cpu_pct": wrk["other_cpu_pct"],
                 "worker_restarts": wrk["worker_restarts"],
+                "app_cpu_ms_per_request": wrk["app_cpu_ms_per_request"],
                 "sql": queries[endpoint.name]["sql"],
                 "ratio_to_healthz": ratio(wrk["requests_per_s"], base.get("healthz")),
                 "ratio_to_readyz": ratio(wrk["requests_per_s"], base.get("readyz")),
@@ -520,6 +537,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         "requests",
         "errors",
         "queries",
+        "CPU ms/req",
         "x healthz",
         "x readyz",
     ]
@@ -539,6 +557,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             str(row["requests"]),
             str(row["errors"]),
             str(row["queries_per_request"]),
+            "-" if row["app_cpu_ms_per_request"] is None else f"{row['app_cpu_ms_per_request']:.3f}",
             fmt_ratio(row["ratio_to_healthz"]),
             fmt_ratio(row["ratio_to_readyz"]),
         ]
@@ -625,7 +644,9 @@ def main() -> int:
                     server.wait_idle()
                 restarts_before = server.worker_restarts()
                 procs_before, started_run = process_cpu_ticks(), time.monotonic()
+                app_ticks_before = server.group_cpu_ticks()
                 result = run_wrk(url, endpoint, headers, threads, connections, duration)
+                app_ticks = server.group_cpu_ticks() - app_ticks_before
                 other, others = other_cpu(procs_before, process_cpu_ticks(), time.monotonic() - started_run, server)
                 server.ensure_alive()
                 if other > NOISY_CPU_PCT:
@@ -636,12 +657,23 @@ def main() -> int:
                 result["background_cpu_pct"] = background
                 result["other_cpu_pct"] = other
                 result["worker_restarts"] = server.worker_restarts() - restarts_before
+                result["app_cpu_ms_per_request"] = cpu_ms_per_request(app_ticks, result["requests"])
                 measured[endpoint.name] = result
                 say(
                     f"{endpoint.name}: {result['requests_per_s']:.1f} req/s, "
+                    f"{result['app_cpu_ms_per_request'] or 0:.3f} CPU ms/request, "
                     f"p50 {result['latency_ms']['p50']:.2f} ms, p99 {result['latency_ms']['p99']:.2f} ms, "
                     f"{result['errors']} errors, {result['worker_restarts']} worker restarts"
                 )
+
+        candidates = [e for e in ENDPOINTS if e.name not in BASELINES]
+        slowest = min(candidates, key=lambda e: measured[e.name]["requests_per_s"])
+        say(f"profiling the slowest endpoint, {slowest.name} ({PROFILE_REQUESTS} requests in-process)")
+        profiled = django_side(
+            "profile",
+            env,
+            stdin={"endpoint": slowest.name, "seeded": seeded.get(slowest.name, {}), "requests": PROFILE_REQUESTS},
+        )
 
     rows = build_rows(measured, queries, seeded)
     report = {
@@ -665,9 +697,15 @@ def main() -> int:
             },
         },
         "endpoints": rows,
+        "profile": {key: value for key, value in profiled.items() if key != "top"} | {"file": PROFILE_FILE.name},
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(report, indent=2) + "\n")
+    PROFILE_FILE.write_text(
+        f"{profiled['endpoint']}: {profiled['requests']} requests through the WSGI handler in-process, "
+        f"{profiled['ms_per_request_profiled']} ms each under cProfile (statuses {', '.join(profiled['statuses'])})\n"
+        f"{profiled['top']}"
+    )
 
     print()
     print(format_table(rows))
@@ -679,6 +717,7 @@ def main() -> int:
     noisy = [row["name"] for row in rows if max(row["background_cpu_pct"] or 0, row["other_cpu_pct"]) > NOISY_CPU_PCT]
     if noisy:
         say(f"warning: the machine was busy during {', '.join(noisy)}: rerun on a quiet machine to compare numbers")
+    say(f"profile of {profiled['endpoint']}: {PROFILE_FILE.relative_to(ROOT)}")
     say(f"wrote {RESULTS_FILE.relative_to(ROOT)} in {time.monotonic() - started:.0f}s")
     if errors:
         say(f"warning: {errors} failed or non-2xx responses in total (see error_detail in the JSON)")

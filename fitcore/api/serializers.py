@@ -131,17 +131,31 @@ class RowPlan:
 
     columns: tuple[str, ...]
     fields: tuple[tuple[str, str, Callable[[Any], Any] | None], ...]  # (name, column, convert)
+    # Fields read through ``tenant`` (``tenant.slug``): (name, attribute path on the tenant).
+    tenant_fields: tuple[tuple[str, str], ...] = ()
+    # The columns to fetch when every row belongs to one known tenant: no join to it.
+    scoped_columns: tuple[str, ...] = ()
 
-    def render(self, row: dict[str, Any]) -> dict[str, Any]:
+    def render(self, row: dict[str, Any], tenant_values: dict[str, Any] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, column, convert in self.fields:
-            value = row[column]
+            value = tenant_values[name] if tenant_values is not None and name in tenant_values else row[column]
             out[name] = value if value is None or convert is None else convert(value)
         return out
 
-    def render_many(self, rows: Any) -> list[dict[str, Any]]:
+    def render_many(self, rows: Any, tenant: Any = None) -> list[dict[str, Any]]:
+        """Render ``rows``; with ``tenant``, the rows (fetched with ``scoped_columns``) are all its own."""
         render = self.render
-        return [render(row) for row in rows]
+        if tenant is None or not self.tenant_fields:
+            return [render(row) for row in rows]
+        values = {name: _follow(tenant, path) for name, path in self.tenant_fields}
+        return [render(row, values) for row in rows]
+
+
+def _follow(instance: Any, path: str) -> Any:
+    for attribute in path.split("."):
+        instance = getattr(instance, attribute)
+    return instance
 
 
 def _blank_as_null(value: Any) -> Any:
@@ -190,7 +204,9 @@ class RowSerializer(serializers.Serializer):
     # as they are; the rest go through the field's own ``to_representation``.
     #
     # Fields: plain fields whose ``source`` is a column or a ``.``-path through foreign keys
-    # (``tenant.slug``), ``SlugRelatedField`` and ``PrimaryKeyRelatedField``. Anything that
+    # (``tenant.slug``), ``SlugRelatedField`` and ``PrimaryKeyRelatedField``. Fields read
+    # through ``tenant`` are the same on every row of a tenant-scoped list: the list takes
+    # them from the principal's tenant instead of joining the tenant table for each row. Anything that
     # needs the instance (``SerializerMethodField``, nested serializers, ``source="*"``) is
     # refused when the plan is built: use a ModelSerializer for that endpoint instead.
     # Used as a normal serializer (``RowSerializer(row).data``) it works on dicts and
@@ -208,6 +224,7 @@ class RowSerializer(serializers.Serializer):
 
 def _compile(prototype: RowSerializer) -> RowPlan:
     fields: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+    tenant_fields: list[tuple[str, str]] = []
     for field in prototype._readable_fields:
         name = f"{type(prototype).__name__}.{field.field_name}"
         if isinstance(field, serializers.SerializerMethodField | serializers.BaseSerializer) or field.source == "*":
@@ -229,7 +246,15 @@ def _compile(prototype: RowSerializer) -> RowPlan:
         else:
             convert = field.to_representation
         fields.append((str(field.field_name), column, convert))
-    return RowPlan(columns=tuple(dict.fromkeys(column for _, column, _ in fields)), fields=tuple(fields))
+        if column.startswith("tenant__"):
+            tenant_fields.append((str(field.field_name), column.removeprefix("tenant__").replace("__", ".")))
+    columns = tuple(dict.fromkeys(column for _, column, _ in fields))
+    return RowPlan(
+        columns=columns,
+        fields=tuple(fields),
+        tenant_fields=tuple(tenant_fields),
+        scoped_columns=tuple(column for column in columns if not column.startswith("tenant__")),
+    )
 
 
 # --- the fast path for single objects ------------------------------------------------------

@@ -110,11 +110,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         if not (isinstance(serializer_class, type) and issubclass(serializer_class, RowSerializer)):
             return mixins.ListModelMixin.list(self, request, *args, **kwargs)  # type: ignore[arg-type]
         plan = serializer_class.row_plan()
-        rows = self.filter_queryset(self.get_queryset()).values(*plan.columns)
+        # get_queryset() keeps the principal's tenant's rows only: tenant.* fields come from it.
+        tenant = principal_tenant(request)
+        rows = self.filter_queryset(self.get_queryset()).values(*plan.scoped_columns)
         page = self.paginate_queryset(rows)
         if page is None:
-            return Response(plan.render_many(rows))
-        return self.get_paginated_response(plan.render_many(page))
+            return Response(plan.render_many(rows, tenant))
+        return self.get_paginated_response(plan.render_many(page, tenant))
 
     def scope_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """Hook: filter, annotate and select_related here. The tenant filter is already applied."""

@@ -142,6 +142,10 @@ def test_list_rows_render_what_the_serializer_renders_for_instances(people: list
     for user in people:
         row = User.objects.filter(pk=user.pk).values(*plan.columns).get()
         assert plan.render(row) == drf(row_serializer, user, {})
+        # As a tenant-scoped list reads it: no join, tenant.* from the principal's tenant.
+        assert not any(column.startswith("tenant__") for column in plan.scoped_columns)
+        scoped = User.objects.filter(pk=user.pk).values(*plan.scoped_columns).get()
+        assert plan.render_many([scoped], user.tenant) == [drf(row_serializer, user, {})]
 
 
 def test_every_compiled_serializer_is_compared() -> None:

@@ -1,0 +1,1 @@
+"""Database backends: Django's, with what FitCore changes about them."""

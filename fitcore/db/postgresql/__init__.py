@@ -1,0 +1,1 @@
+"""PostgreSQL (django.db.backends.postgresql) with a health check that costs no round trip."""
