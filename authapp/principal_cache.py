@@ -131,7 +131,12 @@ def cached(key: str, load: Callable[[], T | None]) -> T | None:
         elif blob is not _MISSING:
             local.set(key, blob, _local_seconds())
     if blob is not _MISSING:
-        return pickle.loads(blob)  # noqa: S301 - written by remember()
+        try:
+            return pickle.loads(blob)  # noqa: S301 - written by remember()
+        except Exception:  # noqa: BLE001 - written by another release (a deploy): read the row again
+            local.delete(key)
+            if shared_cache_is_shared():
+                cache.delete(key)  # so that remember() below can store the fresh copy
     value = load()
     if value is not None:
         remember(key, value)

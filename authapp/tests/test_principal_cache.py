@@ -179,6 +179,16 @@ def test_forget_drops_this_process_copy_at_once(tenant) -> None:
     assert principal_cache.cached(entry, lambda: "new") == "new"
 
 
+def test_an_entry_that_does_not_unpickle_is_read_again(tenant) -> None:
+    entry = principal_cache.user_entry(tenant.pk, 1)
+    principal_cache.local.set(entry, b"not a pickle from this release", 60)
+    if principal_cache.shared_cache_is_shared():
+        cache.set(entry, b"not a pickle from this release", 60)
+
+    assert principal_cache.cached(entry, lambda: "from the database") == "from the database"
+    assert principal_cache.cached(entry, lambda: "again") == "from the database"  # and cached anew
+
+
 def test_local_copies_live_for_the_configured_second(tenant, settings) -> None:
     settings.PRINCIPAL_CACHE_LOCAL_SECONDS = 0.2
     settings.PRINCIPAL_CACHE_SECONDS = 0  # the local level alone
