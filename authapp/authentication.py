@@ -63,6 +63,7 @@ def user_for_token(token: Token) -> Any:
         principal_cache.user_entry(tenant_id, user_id),
         # The profile rides along: most user-facing endpoints show it (forgotten on its saves too).
         lambda: User._default_manager.select_related("tenant", "profile").filter(pk=user_id).first(),
+        tenant_id=tenant_id,
     )
     if user is None or not user.is_active:
         raise exceptions.AuthenticationFailed("User not found or inactive.", code="user_inactive")

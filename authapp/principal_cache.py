@@ -17,6 +17,17 @@ at most the local second, so a revocation takes effect on every worker within a 
 (and a profile read on another worker may lag its write by as much). Without a shared
 cache (the embedded default) only the local level is used: nothing outlives that second.
 
+Races, and what closes them:
+
+- A request that read a row just before a change committed must not store it after the
+  change forgot it. In this process, a forget counter (``local.generation``) read before
+  the load: if anything was forgotten meanwhile, nothing is stored. In Redis, ``forget``
+  leaves a tombstone for a minute and entries are stored with ``add``, which a tombstone
+  blocks; a tenant's users are stored with the tenant's epoch as it was before the load,
+  and a change of the tenant bumps the epoch, so a copy read before it never validates.
+- Invalidation never fails a write: Redis errors while forgetting are logged (the row is
+  the truth; entries then live out ``PRINCIPAL_CACHE_SECONDS`` at most).
+
 Entries are model instances with their tenant attached, as the authentication classes
 loaded them, kept pickled: every request unpickles its own copy, so nothing a request does
 to ``request.user`` (a profile it attached, a field it changed) reaches the next one. Every
@@ -26,6 +37,7 @@ request against them.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 import time
@@ -40,9 +52,10 @@ from django.db import transaction
 T = TypeVar("T")
 
 _MISSING = object()
-# Left in the shared cache by forget() for a few seconds instead of nothing: see remember().
+# Left in the shared cache by forget() instead of nothing, so that add() cannot store over it.
 _TOMBSTONE = b"forgotten"
-_TOMBSTONE_SECONDS = 10
+_TOMBSTONE_SECONDS = 60
+logger = logging.getLogger(__name__)
 _LOCAL_MAX_ENTRIES = 10_000
 
 
@@ -52,6 +65,8 @@ class _LocalCache:
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        # Bumped by every forget: a load that saw it change must not store what it read.
+        self.generation = 0
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -72,13 +87,26 @@ class _LocalCache:
             while len(self._entries) > _LOCAL_MAX_ENTRIES:
                 self._entries.popitem(last=False)
 
+    def set_unless_forgotten(self, key: str, value: Any, seconds: float, generation: int) -> bool:
+        """Store unless something was forgotten since ``generation`` was read; say whether stored."""
+        with self._lock:
+            if self.generation != generation:
+                return False
+            self._entries[key] = (time.monotonic() + seconds, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > _LOCAL_MAX_ENTRIES:
+                self._entries.popitem(last=False)
+            return True
+
     def delete(self, *keys: str) -> None:
         with self._lock:
+            self.generation += 1
             for key in keys:
                 self._entries.pop(key, None)
 
     def delete_prefix(self, prefix: str) -> None:
         with self._lock:
+            self.generation += 1
             for key in [k for k in self._entries if k.startswith(prefix)]:
                 del self._entries[key]
 
@@ -116,55 +144,66 @@ def user_entry(tenant_id: int, user_id: int) -> str:
     return f"auth:t{tenant_id}:user:{user_id}"
 
 
-def _tenant_hold(tenant_id: int) -> str:
-    return f"auth:t{tenant_id}:hold"
+def _tenant_epoch(tenant_id: int) -> str:
+    return f"auth:t{tenant_id}:epoch"
 
 
-def cached(key: str, load: Callable[[], T | None]) -> T | None:
+def cached(key: str, load: Callable[[], T | None], *, tenant_id: int | None = None) -> T | None:
     """A fresh copy of the principal under ``key``: from this process, else the shared cache,
-    else ``load()`` (then stored in both). ``None`` (nobody) is not stored."""
+    else ``load()`` (then stored in both). ``None`` (nobody) is not stored.
+
+    ``tenant_id`` for entries that a change of their tenant must invalidate (users; API keys
+    are forgotten one by one instead, see ``forget_tenant``).
+    """
+    generation = local.generation  # before any read: see _LocalCache.set_unless_forgotten
     blob = local.get(key)
-    if blob is _MISSING and shared_cache_is_shared() and _shared_seconds() > 0:
-        blob = cache.get(key, _MISSING)
-        if blob == _TOMBSTONE:
-            blob = _MISSING
-        elif blob is not _MISSING:
-            local.set(key, blob, _local_seconds())
+    shared = shared_cache_is_shared() and _shared_seconds() > 0
+    epoch: int | None = None
+    if blob is _MISSING and shared:
+        blob, epoch = _shared_get(key, tenant_id)
+        if blob is not _MISSING and _local_seconds() > 0:
+            local.set_unless_forgotten(key, blob, _local_seconds(), generation)
     if blob is not _MISSING:
         try:
-            return pickle.loads(blob)  # noqa: S301 - written by remember()
+            return pickle.loads(blob)  # noqa: S301 - written by _store()
         except Exception:  # noqa: BLE001 - written by another release (a deploy): read the row again
             local.delete(key)
-            if shared_cache_is_shared():
-                cache.delete(key)  # so that remember() below can store the fresh copy
+            if shared:
+                cache.delete(key)  # so that the fresh copy can be stored
+            generation = local.generation
     value = load()
     if value is not None:
-        remember(key, value)
+        _store(key, value, generation, epoch if tenant_id is not None else None, shared)
     return value
 
 
-def remember(key: str, value: Any) -> None:
-    """Store an entry just loaded from the database in both levels.
+def _shared_get(key: str, tenant_id: int | None) -> tuple[Any, int | None]:
+    """The entry's blob in Redis (or _MISSING), and the tenant's epoch as read now."""
+    if tenant_id is None:
+        found = cache.get(key, _MISSING)
+        return (_MISSING if found is _MISSING or found == _TOMBSTONE else found), None
+    epoch_key = _tenant_epoch(tenant_id)
+    got = cache.get_many([key, epoch_key])
+    epoch = int(got.get(epoch_key, 0))
+    found = got.get(key, _MISSING)
+    if found is _MISSING or found == _TOMBSTONE:
+        return _MISSING, epoch
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == epoch:
+        return found[1], epoch
+    # Read before the tenant last changed (or by another release): make room for a fresh copy.
+    # A tombstone deleted here by mistake is written again when its change commits.
+    cache.delete(key)
+    return _MISSING, epoch
 
-    The shared level only takes it if nothing is there (``add``): not over a tombstone that
-    a change left (see ``forget``), so a row read just before a revocation committed cannot
-    be written back after it.
-    """
+
+def _store(key: str, value: Any, generation: int, epoch: int | None, shared: bool) -> None:
     blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    if _local_seconds() > 0:
-        local.set(key, blob, _local_seconds())
-    if shared_cache_is_shared() and _shared_seconds() > 0:
-        tenant_id = _user_entry_tenant(key)
-        if tenant_id is not None and cache.get(_tenant_hold(tenant_id)) is not None:
-            return  # the tenant changed a moment ago: its users are read from the database for now
-        cache.add(key, blob, _shared_seconds())
-
-
-def _user_entry_tenant(key: str) -> int | None:
-    head, _, rest = key.partition(":t")
-    if head != "auth" or ":user:" not in rest:
-        return None
-    return int(rest.partition(":")[0])
+    if _local_seconds() > 0 and not local.set_unless_forgotten(key, blob, _local_seconds(), generation):
+        return  # forgotten while we loaded: what we read may be the old row
+    if not shared:
+        return
+    # add(), not set(): a tombstone (a change a moment ago) keeps its place.
+    cache.add(key, blob if epoch is None else (epoch, blob), _shared_seconds())
 
 
 def forget(*keys: str) -> None:
@@ -172,18 +211,22 @@ def forget(*keys: str) -> None:
 
     Now, so this process never serves the old copy again; at commit, because a request of
     another process may have cached the row as it still was before the change committed.
-    The shared level keeps a tombstone for a few seconds, so a request that read the old
-    row before the commit and stores it after finds the place taken.
+    The shared level keeps a tombstone, so a request that read the old row before the
+    commit and stores it after finds the place taken.
     """
+    if not keys:
+        return
     _drop(keys)
-    if keys:
-        transaction.on_commit(lambda: _drop(keys))
+    transaction.on_commit(lambda: _drop(keys), robust=True)
 
 
 def _drop(keys: tuple[str, ...]) -> None:
     local.delete(*keys)
-    if keys and shared_cache_is_shared():
-        cache.set_many(dict.fromkeys(keys, _TOMBSTONE), _TOMBSTONE_SECONDS)
+    if shared_cache_is_shared():
+        try:
+            cache.set_many(dict.fromkeys(keys, _TOMBSTONE), _TOMBSTONE_SECONDS)
+        except Exception:
+            logger.exception("could not forget cached principals %s in the shared cache", keys)
 
 
 def forget_tenant(tenant_id: int, api_key_hashes: list[str]) -> None:
@@ -193,9 +236,15 @@ def forget_tenant(tenant_id: int, api_key_hashes: list[str]) -> None:
 
     def drop_users() -> None:
         local.delete_prefix(prefix)
-        if shared_cache_is_shared():
-            cache.set(_tenant_hold(tenant_id), 1, _TOMBSTONE_SECONDS)  # before the delete: see remember()
-            cache.delete_pattern(f"{prefix}*")  # type: ignore[attr-defined]  # django-redis
+        if not shared_cache_is_shared():
+            return
+        try:
+            epoch_key = _tenant_epoch(tenant_id)
+            cache.add(epoch_key, 0, None)  # kept for good: an epoch that expired could repeat
+            cache.incr(epoch_key)
+            cache.delete_pattern(f"{prefix}*")  # type: ignore[attr-defined]  # django-redis; frees memory
+        except Exception:
+            logger.exception("could not forget tenant %s's cached users in the shared cache", tenant_id)
 
     drop_users()
-    transaction.on_commit(drop_users)
+    transaction.on_commit(drop_users, robust=True)

@@ -11,10 +11,12 @@ import pytest
 from django.core.cache import cache
 
 from authapp import principal_cache
-from authapp.services import api_key_rotate
+from authapp.authentication import ApiKeyAuthentication
+from authapp.models import ApiKey
+from authapp.services import api_key_revoke, api_key_rotate
 from authapp.tests.factories import make_api_key
 from conftest import api_key_client_for, jwt_client_for
-from users.models import Tenant, User
+from users.models import Profile, Tenant, User
 from users.tests.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +141,39 @@ def test_a_profile_edit_is_seen_by_the_next_request(tenant) -> None:
     assert client.get(ME).json()["profile"]["fitness_goal"] == "gain"
 
 
+# --- writes through a cached principal ----------------------------------------------------------
+# Another worker's write a moment ago is not in this worker's cached copy: a PATCH must still land.
+
+
+def test_a_settings_change_lands_although_the_cached_profile_is_stale(tenant) -> None:
+    user = UserFactory.create(tenant=tenant)
+    ProfileFactory.create(user=user, marketing_opt_in=False)
+    client = jwt_client_for(user)
+    assert client.get(ME).status_code == 200  # the profile is cached: opted out
+    Profile.unscoped.filter(user=user).update(marketing_opt_in=True)  # opted in, on another worker
+
+    response = client.patch("/api/v1/users/me/settings/", {"marketing_opt_in": False}, format="json")
+
+    assert response.status_code == 200 and response.json()["marketing_opt_in"] is False
+    assert Profile.unscoped.get(user=user).marketing_opt_in is False
+
+
+def test_a_name_change_lands_although_the_cached_user_is_stale(tenant) -> None:
+    user = UserFactory.create(tenant=tenant, first_name="Ada")
+    ProfileFactory.create(user=user, fitness_goal="maintain")
+    client = jwt_client_for(user)
+    assert client.get(ME).status_code == 200
+    User.objects.filter(pk=user.pk).update(first_name="Grace")  # on another worker
+    Profile.unscoped.filter(user=user).update(fitness_goal="gain")
+
+    response = client.patch(ME, {"first_name": "Ada", "profile": {"fitness_goal": "maintain"}}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["first_name"] == "Ada" and response.json()["profile"]["fitness_goal"] == "maintain"
+    assert User.objects.get(pk=user.pk).first_name == "Ada"
+    assert Profile.unscoped.get(user=user).fitness_goal == "maintain"
+
+
 # --- the cache itself -------------------------------------------------------------------------
 
 
@@ -214,16 +249,68 @@ def test_another_process_finds_the_entry_in_redis(tenant, shared_cache) -> None:
     assert principal_cache.cached(entry, lambda: "loaded again") == "from the database"
 
 
+def test_a_key_revoked_while_another_thread_loads_it_is_not_cached(tenant, monkeypatch) -> None:
+    """Thread 1 reads the key row; thread 2 revokes it and forgets; thread 1 must not store the old row."""
+    issued = make_api_key(tenant, scopes=["users:read"])
+    client = key_client(issued.secret)
+    original = ApiKeyAuthentication._load
+
+    def load_then_revoke_elsewhere(prefix: str, digest: str):
+        row = original(prefix, digest)
+        api_key_revoke(api_key=ApiKey.unscoped.get(pk=issued.api_key.pk))
+        return row
+
+    monkeypatch.setattr(ApiKeyAuthentication, "_load", staticmethod(load_then_revoke_elsewhere))
+    assert client.get(USERS).status_code == 200  # it held a valid row when it checked
+    monkeypatch.setattr(ApiKeyAuthentication, "_load", staticmethod(original))
+
+    response = client.get(USERS)
+    assert response.status_code == 401
+    assert response.json()["code"] == "api_key_revoked"
+
+
+def another_worker_forgets(entry: str) -> None:
+    """What another process's forget() leaves in the shared cache (this process's copy untouched)."""
+    cache.set(entry, principal_cache._TOMBSTONE, principal_cache._TOMBSTONE_SECONDS)
+
+
+def another_worker_changes_the_tenant(tenant_id: int) -> None:
+    epoch = principal_cache._tenant_epoch(tenant_id)
+    cache.add(epoch, 0, None)
+    cache.incr(epoch)
+
+
 @pytest.mark.redis
-def test_a_row_read_before_a_revocation_cannot_be_written_back_after_it(tenant, shared_cache) -> None:
+def test_a_row_read_before_a_revocation_elsewhere_is_not_written_back_after_it(tenant, shared_cache) -> None:
     entry = principal_cache.api_key_entry("f" * 64)
-    # Worker A reads the key (still valid); worker B revokes it and forgets; A then stores what it read.
-    principal_cache.forget(entry)
-    principal_cache.remember(entry, "valid, as read before the revocation")
-    principal_cache.local.clear()  # worker C, with nothing of its own
+
+    def read_then_revoked_elsewhere() -> str:
+        row = "valid, as read before the revocation"
+        another_worker_forgets(entry)
+        return row
+
+    principal_cache.cached(entry, read_then_revoked_elsewhere)
+    principal_cache.local.clear()  # a third worker, with nothing of its own
 
     assert principal_cache.cached(entry, lambda: "revoked, from the database") == "revoked, from the database"
     assert cache.get(entry) == principal_cache._TOMBSTONE
+
+
+@pytest.mark.redis
+def test_a_user_read_before_their_tenant_changed_elsewhere_is_not_served_after_it(tenant, shared_cache) -> None:
+    entry = principal_cache.user_entry(tenant.pk, 1)
+
+    def read_then_suspended_elsewhere() -> str:
+        row = "active, as read before the suspension"
+        another_worker_changes_the_tenant(tenant.pk)
+        return row
+
+    principal_cache.cached(entry, read_then_suspended_elsewhere, tenant_id=tenant.pk)
+    principal_cache.local.clear()
+
+    assert principal_cache.cached(entry, lambda: "suspended", tenant_id=tenant.pk) == "suspended"
+    principal_cache.local.clear()
+    assert principal_cache.cached(entry, lambda: "again", tenant_id=tenant.pk) == "suspended"  # cached anew
 
 
 @pytest.mark.redis
@@ -231,13 +318,25 @@ def test_suspending_a_tenant_forgets_all_its_users_in_redis(tenant, shared_cache
     other = Tenant.objects.create(slug="other", name="Other")
     mine = principal_cache.user_entry(tenant.pk, 1)
     theirs = principal_cache.user_entry(other.pk, 1)
-    principal_cache.cached(mine, lambda: "mine")
-    principal_cache.cached(theirs, lambda: "theirs")
+    principal_cache.cached(mine, lambda: "mine", tenant_id=tenant.pk)
+    principal_cache.cached(theirs, lambda: "theirs", tenant_id=other.pk)
 
     tenant.status = Tenant.Status.SUSPENDED
     tenant.save()
-    principal_cache.remember(mine, "read before the suspension")  # a late write-back is refused too
     principal_cache.local.clear()
 
-    assert principal_cache.cached(mine, lambda: "suspended") == "suspended"
-    assert principal_cache.cached(theirs, lambda: "reloaded") == "theirs"
+    assert principal_cache.cached(mine, lambda: "suspended", tenant_id=tenant.pk) == "suspended"
+    assert principal_cache.cached(theirs, lambda: "reloaded", tenant_id=other.pk) == "theirs"
+
+
+def test_a_cache_outage_while_forgetting_does_not_undo_the_revocation(tenant, admin_client_jwt, monkeypatch) -> None:
+    issued = make_api_key(tenant, scopes=["users:read"])
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(principal_cache.cache, "set_many", down)
+    monkeypatch.setattr(principal_cache, "shared_cache_is_shared", lambda: True)
+
+    assert admin_client_jwt.post(f"/api/v1/tenant/api-keys/{issued.api_key.pk}/revoke/").status_code == 200
+    assert ApiKey.unscoped.get(pk=issued.api_key.pk).revoked_at is not None

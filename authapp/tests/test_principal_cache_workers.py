@@ -166,10 +166,14 @@ def warm_both_workers(server: Server, path: str, headers: dict[str, str]) -> set
     pytest.fail("one worker answered 200 requests")
 
 
-def watch(server: Server, path: str, headers: dict[str, str], since: float, seconds: float) -> list[Answer]:
-    answers: list[Answer] = []
+def watch(
+    server: Server, targets: list[tuple[str, dict[str, str]]], since: float, seconds: float
+) -> list[list[Answer]]:
+    """Pairs of requests to each target in turn until ``seconds`` after ``since``: answers per target."""
+    answers: list[list[Answer]] = [[] for _ in targets]
     while time.monotonic() - since < seconds:
-        answers.extend(in_pairs(server, path, headers, since=since))
+        for index, (path, headers) in enumerate(targets):
+            answers[index].extend(in_pairs(server, path, headers, since=since))
     return answers
 
 
@@ -198,7 +202,7 @@ def test_a_key_revoked_on_one_worker_is_refused_by_both_within_a_second(server: 
     since = time.monotonic()
 
     lag = django_settings.PRINCIPAL_CACHE_LOCAL_SECONDS
-    answers = watch(server, USERS, key, since, lag + 0.6)
+    [answers] = watch(server, [(USERS, key)], since, lag + 0.6)
     assert_refused_everywhere_within(server, answers, workers, 401, lag)
 
 
@@ -216,7 +220,6 @@ def test_a_tenant_suspended_elsewhere_is_refused_by_both_workers_within_a_second
     since = time.monotonic()
 
     lag = django_settings.PRINCIPAL_CACHE_LOCAL_SECONDS
-    by_key = watch(server, USERS, key, since, lag + 0.6)
-    by_token = watch(server, ME, bearer, since, lag + 1.2)
+    by_key, by_token = watch(server, [(USERS, key), (ME, bearer)], since, lag + 0.6)
     assert_refused_everywhere_within(server, by_key, workers, 403, lag)
     assert_refused_everywhere_within(server, by_token, workers, 403, lag)
