@@ -107,29 +107,41 @@ def _apply(instance: Any, data: dict[str, Any], allowed: Iterable[str]) -> list[
 
 
 def profile_update(*, profile: Profile, data: dict[str, Any]) -> Profile:
-    """Partial update of profile and settings fields; records when marketing consent was given."""
-    changed = _apply(profile, data, PROFILE_EDITABLE_FIELDS)
-    if not changed:
-        return profile
-    if "marketing_opt_in" in changed:
-        profile.marketing_opt_in_at = timezone.now() if profile.marketing_opt_in else None
-        changed.append("marketing_opt_in_at")
-    profile.full_clean(exclude=["user", "tenant", "image", "image_thumbnail"])
+    """Partial update of profile and settings fields; records when marketing consent was given.
+
+    ``profile`` may be a cached copy (the signed-in user's comes from the principal cache):
+    the changes are worked out against the row as it is now, locked, and that row is returned.
+    """
     with transaction.atomic():
-        profile.save(update_fields=[*changed, "updated_at"])
-    return profile
+        current = _profile_for_update(profile)
+        changed = _apply(current, data, PROFILE_EDITABLE_FIELDS)
+        if not changed:
+            return current
+        if "marketing_opt_in" in changed:
+            current.marketing_opt_in_at = timezone.now() if current.marketing_opt_in else None
+            changed.append("marketing_opt_in_at")
+        current.full_clean(exclude=["user", "tenant", "image", "image_thumbnail"])
+        current.save(update_fields=[*changed, "updated_at"])
+    return current
 
 
 def user_update(*, user: User, data: dict[str, Any], profile_data: dict[str, Any] | None = None) -> User:
-    """Names (and, for managed users, role and is_active) plus the nested profile, in one transaction."""
-    changed = _apply(user, data, MANAGED_USER_EDITABLE_FIELDS)
+    """Names (and, for managed users, role and is_active) plus the nested profile, in one transaction.
+
+    Like ``profile_update``, compared with the locked row, not with ``user`` (maybe a cached
+    copy); the row is returned, its profile attached.
+    """
     with transaction.atomic():
+        current = User._default_manager.select_for_update().get(pk=user.pk)
+        changed = _apply(current, data, MANAGED_USER_EDITABLE_FIELDS)
         if changed:
-            user.full_clean(exclude=["password", "tenant", "email"], validate_constraints=False)
-            user.save(update_fields=[*changed, "updated_at"])
+            current.full_clean(exclude=["password", "tenant", "email"], validate_constraints=False)
+            current.save(update_fields=[*changed, "updated_at"])
+        profile = profile_get(user=current)
         if profile_data:
-            profile_update(profile=profile_get(user=user), data=profile_data)
-    return user
+            profile = profile_update(profile=profile, data=profile_data)
+        current.profile = profile
+    return current
 
 
 def profile_image_set(*, profile: Profile, upload: Any) -> Profile:

@@ -107,7 +107,7 @@ class MeView(APIView):
         payload = MeUpdateInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         user_data, profile_data = split_profile(payload.validated_data)
-        services.user_update(user=user, data=user_data, profile_data=profile_data)
+        user = services.user_update(user=user, data=user_data, profile_data=profile_data)
         return Response(MeSerializer(user, context={"request": request}).data)
 
     @extend_schema(
@@ -383,7 +383,7 @@ class ManagedUserViewSet(
                 message="You cannot change your own role or deactivate yourself; ask another tenant admin.",
                 status=409,
             )
-        services.user_update(user=user, data=user_data, profile_data=profile_data)
+        user = services.user_update(user=user, data=user_data, profile_data=profile_data)
         return Response(self.get_serializer(user).data)
 
     def destroy(self, request: Request, pk: str) -> Response:

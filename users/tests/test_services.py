@@ -53,8 +53,7 @@ def test_user_create_checks_password_strength(tenant):
 def test_profile_update_records_when_marketing_consent_was_given():
     profile = Profile.unscoped.get(user=UserFactory.create())
 
-    services.profile_update(profile=profile, data={"marketing_opt_in": True})
-    given_at = profile.marketing_opt_in_at
+    given_at = services.profile_update(profile=profile, data={"marketing_opt_in": True}).marketing_opt_in_at
     services.profile_update(profile=profile, data={"marketing_opt_in": False})
 
     assert given_at is not None
