@@ -22,6 +22,20 @@ from psycopg import pq
 __all__ = ["DatabaseWrapper"]
 
 
+def _readable(fd: int) -> bool:
+    """Whether the socket has something to read (or an EOF), without waiting.
+
+    poll(), not select(): select() cannot take a descriptor numbered 1024 or more, which a
+    process with many open connections reaches. (select() where poll() is missing: Windows.)
+    """
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         connection = self.connection
@@ -31,8 +45,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return bool(super().is_usable())  # not the quiet idle state: ask the server
         try:
-            readable, _, _ = select.select([pgconn.socket], [], [], 0)
-        except (OSError, ValueError):  # the descriptor is gone
+            readable = _readable(pgconn.socket)
+        except OSError:  # the descriptor is gone
             return False
         if not readable:
             return True  # nothing said, nothing closed: as SELECT 1 would find it

@@ -1,5 +1,6 @@
 """The PostgreSQL health check: no round trip for a quiet connection, a reconnect for a dead one."""
 
+import os
 import select
 import time
 from collections.abc import Iterator
@@ -16,13 +17,19 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def connection() -> Iterator[django_backend.DatabaseWrapper]:
+def own_connection() -> django_backend.DatabaseWrapper:
     """A connection of our own (the test's is inside a transaction), configured as production's."""
     settings = {**test_connection.settings_dict, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
     settings["ENGINE"] = "fitcore.db.postgresql"
     own = ConnectionHandler({"default": settings})["default"]
     own.ensure_connection()
+    assert isinstance(own, django_backend.DatabaseWrapper)
+    return own
+
+
+@pytest.fixture
+def connection() -> Iterator[django_backend.DatabaseWrapper]:
+    own = own_connection()
     yield own
     own.close()
 
@@ -89,3 +96,25 @@ def test_a_notification_is_read_and_the_server_asked(connection, monkeypatch) ->
 
     assert connection.is_usable() is True
     assert len(asked) == 1  # readable but alive: SELECT 1 decided
+
+
+def test_a_connection_on_a_high_descriptor_is_checked_too() -> None:
+    """select() refuses descriptors past 1023; a busy process reaches them."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if max(soft, hard) < 1200:
+        pytest.skip("the descriptor limit is below 1200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [open(os.devnull) for _ in range(1100)]  # noqa: SIM115 - closed below
+    try:
+        own = own_connection()
+        try:
+            assert own.connection.pgconn.socket >= 1024
+            assert own.is_usable() is True
+        finally:
+            own.close()
+    finally:
+        for handle in held:
+            handle.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
