@@ -34,6 +34,14 @@ def query_int(request: Request, name: str, *, default: int | None, minimum: int,
     return value
 
 
+def _window_countable(queryset: Any) -> bool:
+    """Whether COUNT(*) OVER () on this queryset counts the rows it returns."""
+    query = getattr(queryset, "query", None)
+    if query is None:  # a list, not a queryset
+        return False
+    return not (query.distinct or query.group_by or query.combinator or query.is_sliced)
+
+
 def _integer_parameter(name: str, description: str, minimum: int, maximum: int) -> dict[str, Any]:
     return {
         "name": name,
@@ -49,7 +57,11 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     The total rides on the page query (``COUNT(*) OVER ()``): one round trip instead of a
     ``COUNT(*)`` and then the page. Only a page with no rows (an empty list, or an offset
-    past the end) needs a separate count.
+    past the end) needs a separate count, and so do querysets whose rows are not the rows
+    the window sees (``DISTINCT``, ``GROUP BY``, unions). The window makes PostgreSQL read
+    every matching row before it can return the first page: cheaper than a second round
+    trip up to tens of thousands of rows, slower beyond (a list that large is synced with
+    cursor pagination, which counts nothing).
     """
 
     default_limit = 20
@@ -61,6 +73,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         if self.limit is None:
             return None
         self.offset = self.get_offset(request)
+        if not _window_countable(queryset):
+            self.count = self.get_count(queryset)
+            return list(queryset[self.offset : self.offset + self.limit])
         counted = queryset.annotate(**{_TOTAL: Window(Count("*"))})
         rows = list(counted[self.offset : self.offset + self.limit])
         if rows:
