@@ -3,7 +3,7 @@
 DRF's SimpleRateThrottle keeps one timestamp per request of the window in the cache,
 so at a partner's 3,000/min every request would read and rewrite a list of up to
 3,000 floats. These throttles count in fixed windows instead: one atomic INCR per
-request, whatever the rate (on Redis, INCR and EXPIRE NX pipelined: django-redis's own
+request, whatever the rate (on Redis, SET NX and INCR pipelined: django-redis's own
 incr() sends a Lua script every time). The price is that a burst may straddle two windows
 (up to twice the rate for a moment), which is fine for quota-style limits.
 """
@@ -41,11 +41,13 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         key = f"{ident}:{window_start}"
         redis = _redis_client(self.cache)
         if redis is not None:
-            # INCR creates the counter; EXPIRE NX gives a new one its lifetime once. One round trip.
+            # SET NX creates the window's counter with its lifetime (once); INCR counts. One round
+            # trip, and any Redis since 2.6.12 (EXPIRE ... NX would need 7.0).
+            name = self.cache.make_and_validate_key(key)
             pipe = redis.pipeline(transaction=False)
-            pipe.incr(self.cache.make_and_validate_key(key))
-            pipe.expire(self.cache.make_and_validate_key(key), self.duration + 1, nx=True)
-            count = int(pipe.execute()[0])
+            pipe.set(name, 0, ex=self.duration + 1, nx=True)
+            pipe.incr(name)
+            count = int(pipe.execute()[1])
             return count <= self.num_requests
         try:
             count = self.cache.incr(key)

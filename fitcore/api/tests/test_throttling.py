@@ -61,3 +61,20 @@ def test_trusted_proxies_are_honoured_when_configured(monkeypatch) -> None:
     assert client_address(request) == "10.0.0.1"
     monkeypatch.setattr(api_settings, "NUM_PROXIES", 1, raising=False)
     assert client_address(request) == "203.0.113.7"
+
+
+@pytest.mark.redis
+def test_redis_counters_expire_with_their_window(tenant, tight_rates) -> None:
+    from django.core.cache import cache
+
+    if not hasattr(cache, "client"):
+        pytest.skip("REDIS_URL unset: counters live in local memory")
+    client = api_key_client_for(tenant)
+    assert client.get(NOTES).status_code == 200
+    assert client.get(NOTES).status_code == 200
+
+    redis = cache.client.get_client(write=True)
+    names = list(redis.scan_iter(match=cache.make_key("throttle_api_key_*")))
+    assert len(names) == 1
+    assert int(redis.get(names[0])) == 2  # counted twice, created once
+    assert 0 < redis.ttl(names[0]) <= 61  # a minute's window, and not a second more
