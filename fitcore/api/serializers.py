@@ -231,6 +231,9 @@ def _compile(prototype: RowSerializer) -> RowPlan:
             raise ImproperlyConfigured(f"{name}: a RowSerializer reads columns; this field needs the instance.")
         column = str(field.source).replace(".", "__")
         convert: Callable[[Any], Any] | None
+        if isinstance(field, serializers.ManyRelatedField | serializers.FileField):
+            # Many values per row (.values() would repeat the row), or a file whose URL needs storage.
+            raise ImproperlyConfigured(f"{name}: a RowSerializer cannot read this field from a column.")
         if isinstance(field, serializers.SlugRelatedField):
             column, convert = f"{column}__{field.slug_field}", None
         elif isinstance(field, serializers.PrimaryKeyRelatedField):
@@ -239,7 +242,7 @@ def _compile(prototype: RowSerializer) -> RowPlan:
             raise ImproperlyConfigured(f"{name}: only slug and primary-key relations can be read as columns.")
         elif isinstance(field, OptionalChoiceField):
             convert = _blank_as_null
-        elif isinstance(field, serializers.ChoiceField) or type(field) in _AS_STORED:
+        elif type(field) is serializers.ChoiceField or type(field) in _AS_STORED:
             convert = None
         elif type(field) is serializers.DateTimeField:
             convert = _datetime_converter(field)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, pagination, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
@@ -112,7 +112,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         plan = serializer_class.row_plan()
         # get_queryset() keeps the principal's tenant's rows only: tenant.* fields come from it.
         tenant = principal_tenant(request)
-        rows = self.filter_queryset(self.get_queryset()).values(*plan.scoped_columns)
+        queryset = self.filter_queryset(self.get_queryset())
+        columns = plan.scoped_columns
+        if isinstance(self.paginator, pagination.CursorPagination):
+            # The cursor is built from the last row's ordering values: fetch them too.
+            ordering = [name.lstrip("-") for name in self.paginator.get_ordering(request, queryset, self)]
+            columns = (*columns, *(name for name in ordering if name not in columns))
+        rows = queryset.values(*columns)
         page = self.paginate_queryset(rows)
         if page is None:
             return Response(plan.render_many(rows, tenant))

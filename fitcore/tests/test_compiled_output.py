@@ -7,6 +7,8 @@ project must appear here (the last test checks), so a new one cannot skip the co
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +20,7 @@ from rest_framework.test import APIRequestFactory
 
 from authapp.serializers_api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
 from authapp.tests.factories import make_api_key
-from fitcore.api.serializers import CompiledOutputMixin, RowSerializer
+from fitcore.api.serializers import CompiledOutputMixin, OutputPlan, RowSerializer
 from users import selectors
 from users import serializers as user_serializers
 from users.models import Profile, User
@@ -27,10 +29,33 @@ from users.tests.factories import ProfileFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@contextlib.contextmanager
+def compiled_output_off() -> Iterator[None]:
+    """Every compiled serializer renders as DRF does, nested ones included, for the block."""
+    classes = [CompiledOutputMixin, *subclasses(CompiledOutputMixin)]
+    saved = {cls: cls.__dict__["compiled_output"] for cls in classes if "compiled_output" in cls.__dict__}
+    try:
+        for cls in classes:
+            setattr(cls, "compiled_output", False)  # noqa: B010 - on classes mypy knows only as type
+        yield
+    finally:
+        for cls in classes:
+            if cls in saved:
+                setattr(cls, "compiled_output", saved[cls])  # noqa: B010
+            else:
+                delattr(cls, "compiled_output")
+
+
+def subclasses(cls: type) -> set[type]:
+    found: set[type] = set(cls.__subclasses__())
+    return found | {sub for child in found for sub in subclasses(child)}
+
+
 def drf(serializer_class: type, instance: Any, context: dict[str, Any]) -> Any:
-    """DRF's own rendering, past the compiled path."""
-    serializer = serializer_class(instance, context=context)
-    return serializers.Serializer.to_representation(serializer, instance)
+    """DRF's own rendering, past the compiled path at every level."""
+    with compiled_output_off():
+        serializer = serializer_class(instance, context=context)
+        return serializers.Serializer.to_representation(serializer, instance)
 
 
 def both(serializer_class: type, instance: Any, context: dict[str, Any] | None = None) -> tuple[Any, Any]:
@@ -148,12 +173,27 @@ def test_list_rows_render_what_the_serializer_renders_for_instances(people: list
         assert plan.render_many([scoped], user.tenant) == [drf(row_serializer, user, {})]
 
 
+def test_the_reference_renders_nested_serializers_without_their_plans(people: list[User]) -> None:
+    """A broken nested plan shows as a difference: the reference does not go through it."""
+    data = selectors.user_dashboard_get(user=people[0])
+
+    def forget_plans() -> None:  # parents compile their children's plans in: start from nothing
+        for cls in subclasses(CompiledOutputMixin):
+            if "_output" in cls.__dict__:
+                setattr(cls, "_output", None)  # noqa: B010
+
+    forget_plans()
+    user_serializers.BmiSerializer._output = OutputPlan(fields=())
+    try:
+        compiled, reference = both(user_serializers.UserDashboardSerializer, data)
+    finally:
+        forget_plans()
+    assert compiled["metrics"]["bmi"] == {}
+    assert reference["metrics"]["bmi"]["unit"] == "kg/m2"
+
+
 def test_every_compiled_serializer_is_compared() -> None:
     import authapp.serializers  # noqa: F401 - every module with serializers is loaded by now anyway
-
-    def subclasses(cls: type) -> set[type]:
-        found: set[type] = set(cls.__subclasses__())
-        return found | {sub for child in found for sub in subclasses(child)}
 
     ours = {
         cls

@@ -15,6 +15,7 @@ sweep.route(
     payload=lambda w: {"title": "b note", "reply_to": w.objects["note"].pk, "user": w.a_user.pk},
 )
 sweep.route("scopeapp:note-detail", kwargs=lambda w: {"pk": w.objects["note"].pk})
+sweep.route("scopeapp:note-stream-list")
 sweep.route("scopeapp:no-scope")
 # Only mounted by the deliberately leaky URLconf: the sweep must fail on them.
 sweep.route("scopeapp:leaky-notes")

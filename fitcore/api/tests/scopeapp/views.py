@@ -6,6 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fitcore.api.pagination import CursorPagination
+from fitcore.api.serializers import RowSerializer
 from fitcore.api.tenancy import ScopedRelatedField, TenantScopedViewSet, TenantUserField
 
 from .models import Note
@@ -34,6 +36,21 @@ class NoteViewSet(
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.select_related("user")
+
+
+class NoteRowSerializer(RowSerializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    tenant = serializers.CharField(source="tenant.slug", read_only=True)
+
+
+class NoteStreamViewSet(mixins.ListModelMixin, TenantScopedViewSet):
+    """The notes as a time-ordered stream: rows from .values(), cursor pagination."""
+
+    model = Note
+    serializer_class = NoteRowSerializer
+    pagination_class = CursorPagination
+    scope_area = "users"
 
 
 class LeakyNoteListView(APIView):
