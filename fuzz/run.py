@@ -90,13 +90,14 @@ def wait_until_up(url: str, seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str], port: int, log_file: Path) -> Iterator[str]:
+def server(env: dict[str, str], port: int, log_file: Path, *options: str) -> Iterator[str]:
+    """gunicorn with two workers on ``port`` until the block ends (``options`` are added to its command line)."""
     base_url = f"http://127.0.0.1:{port}"
     with log_file.open("w") as output:
         process = subprocess.Popen(
             [
                 *(str(VENV_BIN / "gunicorn"), "fitcore.wsgi:application", "-c", "gunicorn.conf.py"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "2", *options),
             ],
             cwd=ROOT,
             env=env,

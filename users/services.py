@@ -201,17 +201,13 @@ def profile_image_process(*, tenant_id: int, profile_id: int, pending_name: str)
     except (InvalidImage, ImageTooLarge) as exc:
         _image_failed(profile, pending_name, code=exc.code, message=exc.message)
         return
-    except FileNotFoundError:
-        # A newer upload or a delete removed it meanwhile (then this records nothing), or storage lost it.
-        logger.warning("pending profile image %s of profile %s is gone", pending_name, profile_id)
-        _delete_files(written)
-        _image_failed(
-            profile, pending_name, code=ImageErrorCode.IMAGE_PROCESSING_FAILED, message=IMAGE_PROCESSING_FAILED_MESSAGE
-        )
-        return
-    except Exception:
-        # Storage, memory, the task's time limit, a bug: the user can only try again.
-        logger.exception("profile image %s of profile %s could not be processed", pending_name, profile_id)
+    except Exception as exc:
+        if isinstance(exc, FileNotFoundError):
+            # A newer upload or a delete removed it meanwhile (then this records nothing), or storage lost it.
+            logger.warning("pending profile image %s of profile %s is gone", pending_name, profile_id)
+        else:
+            # Storage, memory, the task's time limit, a bug: the user can only try again.
+            logger.exception("profile image %s of profile %s could not be processed", pending_name, profile_id)
         _delete_files(written)
         _image_failed(
             profile, pending_name, code=ImageErrorCode.IMAGE_PROCESSING_FAILED, message=IMAGE_PROCESSING_FAILED_MESSAGE

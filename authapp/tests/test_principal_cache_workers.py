@@ -6,12 +6,8 @@ what bounds the lag: each worker's local copy lives ``PRINCIPAL_CACHE_LOCAL_SECO
 Which worker answered is read from gunicorn's access log (pid per request id).
 """
 
-import contextlib
 import copy
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,11 +24,12 @@ from django.db import connection
 
 from authapp.tests.factories import make_api_key
 from authapp.tokens import issue_token_pair
+from fuzz.run import free_port
+from fuzz.run import server as gunicorn
 from users.models import Tenant, User
 from users.tests.factories import TenantFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = str(Path(sys.prefix) / "bin" / "gunicorn")
 USERS = "/api/v1/users/?limit=20"
 ME = "/api/v1/users/me/"
 
@@ -84,12 +81,6 @@ class Server:
         return self._pids[answer.request_id]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def shared_key_space(settings) -> Iterator[str]:
     """This test and the server use one Redis key space, so changes made here reach the workers."""
@@ -105,7 +96,6 @@ def shared_key_space(settings) -> Iterator[str]:
 
 @pytest.fixture
 def server(shared_key_space: str, tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
     access_log = tmp_path / "access.log"
     database = connection.settings_dict
     env = {
@@ -116,34 +106,9 @@ def server(shared_key_space: str, tmp_path: Path) -> Iterator[Server]:
         "HOME": str(tmp_path),  # gunicorn's control socket: one of our own
         "PYTHONPATH": str(ROOT),
     }
-    with (tmp_path / "gunicorn.log").open("w") as output:
-        process = subprocess.Popen(
-            [
-                *(GUNICORN, "fitcore.wsgi:application", "-c", "gunicorn.conf.py"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
-                *("--access-logfile", str(access_log), "--access-logformat", "%(p)s %({x-request-id}i)s"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-                assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-            yield Server(f"http://127.0.0.1:{port}", access_log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    access = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %({x-request-id}i)s")
+    with gunicorn(env, free_port(), tmp_path / "gunicorn.log", *access) as base_url:
+        yield Server(base_url, access_log)
 
 
 def in_pairs(server: Server, path: str, headers: dict[str, str], since: float = 0.0) -> list[Answer]:
