@@ -10,6 +10,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Its maximum (the default is 4094): URLs up to API_MAX_URL_LENGTH reach the app, which answers
+# a longer one with its own 414 problem; gunicorn refuses only what is longer still.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 # Import Django once in the master and fork workers from it: a recycled worker then
 # starts in milliseconds instead of re-importing the app (~3 s of CPU on 2 cores).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}

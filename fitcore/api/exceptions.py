@@ -87,6 +87,12 @@ class LengthRequired(exceptions.APIException):
     default_code = "length_required"
 
 
+class UriTooLong(exceptions.APIException):
+    status_code = status.HTTP_414_REQUEST_URI_TOO_LONG
+    default_detail = "The URL is longer than this server accepts."
+    default_code = "uri_too_long"
+
+
 class RequestRejected(exceptions.APIException):
     """The request itself is malformed or over a limit (see ``request_rejection``): the client's doing, not a bug."""
 

@@ -19,7 +19,14 @@ from django.utils.functional import SimpleLazyObject, empty
 from rest_framework.exceptions import APIException
 
 from .context import request_id_var, tenant_id_var, user_id_var
-from .exceptions import LengthRequired, PayloadTooLarge, log_rejection, problem_json_response, request_rejection
+from .exceptions import (
+    LengthRequired,
+    PayloadTooLarge,
+    UriTooLong,
+    log_rejection,
+    problem_json_response,
+    request_rejection,
+)
 
 access_logger = logging.getLogger("fitcore.access")
 
@@ -114,6 +121,7 @@ class RequestLimitsMiddleware:
     - Outside /api/, a POST form is parsed here for the same reason (CSRF middleware would
       read it first). DRF views parse their own bodies from the stream; what goes wrong
       there reaches the exception handler, which maps the same exceptions the same way.
+    - An API URL (path and query string) over API_MAX_URL_LENGTH bytes is a 414.
     - An API body declared over its limit is a 413 before any parser reads it. DRF parses
       JSON from the stream, so Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check (in
       ``request.body``) never runs for it. Multipart uploads get the larger
@@ -131,6 +139,8 @@ class RequestLimitsMiddleware:
         api = _is_api(request)
         with ExitStack() as cleanup:
             try:
+                if api:
+                    self._check_url_length(request)
                 request.get_host()
                 request.GET = _utf8_query(request)  # type: ignore[assignment]  # parsed now, while a refusal is clean
                 if request.META.get("HTTP_TRANSFER_ENCODING"):
@@ -151,6 +161,15 @@ class RequestLimitsMiddleware:
                 request._mark_post_parse_error()  # type: ignore[attr-defined]
                 return refusal_response(request, rejection)
             return self.get_response(request)
+
+    @staticmethod
+    def _check_url_length(request: HttpRequest) -> None:
+        # WSGI hands both over as latin-1 strings of the raw bytes: their length is the bytes'.
+        size = len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", ""))
+        if size > settings.API_MAX_URL_LENGTH:
+            raise UriTooLong(
+                f"The path and query string are {size} bytes; this API accepts at most {settings.API_MAX_URL_LENGTH}."
+            )
 
     @staticmethod
     def _check_declared_length(request: HttpRequest) -> None:

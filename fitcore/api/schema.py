@@ -45,6 +45,7 @@ _DESCRIPTIONS = {
     "404": "No such object visible to the caller.",
     "411": "Length required: send a Content-Length header (or a chunked body through a server that ends it).",
     "413": "Request body too large.",
+    "414": "The path and query string are longer than the API accepts (4,096 bytes by default).",
     "415": "Unsupported media type.",
     "429": "Rate limit exceeded; see the `Retry-After` header.",
     "500": "Unexpected server error; quote `request_id` to support.",
@@ -204,6 +205,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("404")
         if getattr(self.view, "throttle_classes", None):
             statuses.append("429")
+        if self.path.startswith("/api/"):
+            statuses.append("414")  # any API URL can be too long (RequestLimitsMiddleware)
         statuses.append("500")
         return statuses
 

@@ -285,6 +285,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # Whole multipart bodies (uploads: profile images, health exports).
 API_MAX_UPLOAD_SIZE = env.int("API_MAX_UPLOAD_SIZE", default=52_428_800)
+# Path plus query string of an API request, in bytes; longer answers a 414 problem. Under
+# gunicorn's own request-line limit (gunicorn.conf.py), so clients get our problem, not its page.
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=4096)
 
 # --- CORS -----------------------------------------------------------------
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("fitcore.api.tests.urls")]
 
 PROBLEM = "application/problem+json"
 IMAGE = "/api/v1/users/me/image/"
-TOO_MANY = "&".join(f"p{i}=1" for i in range(1001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000
+# DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000; short fields, so the URL stays under API_MAX_URL_LENGTH.
+TOO_MANY = "&".join(["p"] * 1001)
 
 
 @pytest.fixture(autouse=True)
@@ -74,11 +75,55 @@ def test_too_many_query_parameters_is_400_on_every_kind_of_route(clients, user, 
 
 
 def test_the_same_parameter_repeated_counts_too(api_client: APIClient) -> None:
-    assert_refused(api_client.get("/api/v1/users/?" + "&".join(["user=1"] * 1001)), 400, "too_many_fields")
+    assert_refused(api_client.get("/api/v1/users/?" + "&".join(["u=1"] * 1001)), 400, "too_many_fields")
 
 
 def test_a_thousand_query_parameters_are_still_fine(user_client: APIClient) -> None:
-    assert user_client.get("/api/v1/users/me/?" + "&".join(f"p{i}=1" for i in range(1000))).status_code == 200
+    assert user_client.get("/api/v1/users/me/?" + "&".join(["p"] * 1000)).status_code == 200
+
+
+# --- the URL's length ------------------------------------------------------------------
+
+
+def padded(path: str, size: int) -> str:
+    """``path`` with a query string that brings path plus query to ``size`` bytes."""
+    return f"{path}?pad={'x' * (size - len(path) - len('pad='))}"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "api key"])
+@pytest.mark.parametrize("path", ["/api/v1/users/me/", "/api/v1/tenant/api-keys/", "/api/v1/no-such-endpoint/"])
+def test_an_api_url_over_the_limit_is_414(clients, who, path) -> None:
+    body = assert_refused(clients[who].get(padded(path, 4097)), 414, "uri_too_long")
+    assert "4097" in body["detail"] and "4096" in body["detail"]
+
+
+def test_an_api_url_at_the_limit_is_served(user_client: APIClient) -> None:
+    assert user_client.get(padded("/api/v1/users/me/", 4096)).status_code == 200
+
+
+def test_multibyte_characters_count_as_their_bytes(user_client: APIClient) -> None:
+    path = "/api/v1/users/me/"
+    query = "pad=" + "%C3%A9" * ((4096 - len(path) - 4) // 6 + 1)  # percent-encoded: 6 bytes a character
+    assert_refused(user_client.get(f"{path}?{query}"), 414, "uri_too_long")
+
+
+def test_the_limit_is_a_setting(user_client: APIClient, settings) -> None:
+    settings.API_MAX_URL_LENGTH = 100
+    assert_refused(user_client.get(padded("/api/v1/users/me/", 101)), 414, "uri_too_long")
+    assert user_client.get(padded("/api/v1/users/me/", 100)).status_code == 200
+
+
+def test_outside_the_api_the_app_sets_no_url_limit(api_client: APIClient) -> None:
+    assert api_client.get(padded("/healthz", 6000)).status_code == 200
+
+
+def test_gunicorn_lets_every_url_the_api_answers_itself_reach_it(settings) -> None:
+    import runpy
+    from pathlib import Path
+
+    config = runpy.run_path(str(Path(__file__).resolve().parents[3] / "gunicorn.conf.py"))
+    request_line = len("GET ") + settings.API_MAX_URL_LENGTH + 1 + len(" HTTP/1.1")
+    assert config["limit_request_line"] >= request_line
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/admin/login/"])
