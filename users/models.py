@@ -124,6 +124,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # What the row held when loaded: a change of access (see save()) retires every token.
     _ACCESS_FIELDS = ("is_active", "role")
     _loaded_access: tuple[Any, ...] | None = None
+    # The email as loaded: a change is announced (users.signals.email_changed) after the save.
+    _loaded_email: str | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -144,6 +146,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         user = super().from_db(*args, **kwargs)
         if all(name in user.__dict__ for name in cls._ACCESS_FIELDS):
             user._loaded_access = tuple(getattr(user, name) for name in cls._ACCESS_FIELDS)
+        if "email" in user.__dict__:
+            user._loaded_email = user.email
         return user
 
     def clean(self) -> None:
@@ -182,7 +186,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 self.auth_generation = models.F("auth_generation") + 1
                 if fields is not None:
                     kwargs["update_fields"] = [*fields, "auth_generation"]
+        changed_from = self._loaded_email if fields is None or "email" in fields else None
         super().save(*args, **kwargs)
+        if changed_from is not None and changed_from != self.email:
+            from .signals import email_changed
+
+            email_changed.send(sender=User, user=self, old_email=changed_from)
+        if "email" in self.__dict__:
+            self._loaded_email = self.email
         if isinstance(self.__dict__.get("auth_generation"), models.expressions.Combinable):
             self.refresh_from_db(fields=["auth_generation"])
         if stored is None and all(name in self.__dict__ for name in self._ACCESS_FIELDS):

@@ -10,6 +10,9 @@ from .models import Profile, User
 # Sent (sender=User, instance=<user>) after a write that changed who the user may act as
 # without going through save() (a QuerySet.update()): whoever caches principals forgets it.
 access_changed = Signal()
+# Sent (sender=User, user=<user>, old_email=<previous address>) after a save changed the
+# user's email, on any path (admin, shell, services): the account owner hears about it.
+email_changed = Signal()
 
 
 def create_profile_for_new_user(sender: type[User], instance: User, created: bool, raw: bool, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.account import signals as allauth_signals
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
@@ -53,12 +54,16 @@ def social_sign_in(
     """
     try:
         with transaction.atomic():
-            return _sign_in(tenant=tenant, identity=identity, first_name=first_name, last_name=last_name)
+            result = _sign_in(tenant=tenant, identity=identity, first_name=first_name, last_name=last_name)
     except IntegrityError:
         # Two first sign-ins of one person raced (unique uid, or unique email per tenant):
         # the winner's link is committed now, so looking again finds it.
         with transaction.atomic():
-            return _sign_in(tenant=tenant, identity=identity, first_name=first_name, last_name=last_name)
+            result = _sign_in(tenant=tenant, identity=identity, first_name=first_name, last_name=last_name)
+    if result.created:
+        # As for an email sign-up (authapp.services.accounts.account_register): welcome and the like.
+        allauth_signals.user_signed_up.send(sender=User, request=None, user=result.user)
+    return result
 
 
 def _sign_in(*, tenant: Tenant, identity: VerifiedIdentity, first_name: str, last_name: str) -> SocialSignIn:

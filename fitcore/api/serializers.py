@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import ISO_8601, serializers
@@ -43,6 +43,24 @@ class OptionalChoiceField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs["allow_null"] = True
         kwargs["allow_blank"] = False
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        value = super().run_validation(data)
+        return "" if value is None else value
+
+    def to_representation(self, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        return super().to_representation(value)
+
+
+class OptionalCharField(serializers.CharField):
+    """Text that may be unset: ``null`` in JSON both ways, ``""`` in the database (a blank CharField)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["allow_null"] = True
+        kwargs.setdefault("allow_blank", False)
         super().__init__(**kwargs)
 
     def run_validation(self, data: Any = empty) -> Any:
@@ -82,6 +100,38 @@ class RoundedDecimalField(serializers.DecimalField):
         if self.min_value is not None and value < self.min_value:
             self.fail("min_value", min_value=self.min_value)
         return value
+
+
+class StrictKeysSerializer(serializers.Serializer):
+    # An input object that refuses keys it does not declare (a misspelt key must not be ignored).
+    # (A comment, not a docstring: the schema would show it as every subclass's description.)
+    #
+    # DRF drops unknown keys silently, which is right for most payloads (clients send back
+    # what they read). Where the keys are themselves choices (a type, a channel), a typo
+    # would quietly do nothing; these answer 400 naming the key, with ``unknown_key``'s
+    # message and code, and the schema says ``additionalProperties: false``.
+
+    unknown_key: tuple[str, str] = ("Unknown key.", "unknown_key")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message, code = self.unknown_key
+                raise serializers.ValidationError(
+                    {key: [serializers.ErrorDetail(message, code=code)] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class StrictKeysSerializerSchema(OpenApiSerializerExtension):
+    target_class = StrictKeysSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return cast(dict[str, Any], schema)
 
 
 class RoundedDecimalFieldSchema(OpenApiSerializerFieldExtension):
@@ -240,7 +290,7 @@ def _compile(prototype: RowSerializer) -> RowPlan:
             convert = None
         elif isinstance(field, serializers.RelatedField):
             raise ImproperlyConfigured(f"{name}: only slug and primary-key relations can be read as columns.")
-        elif isinstance(field, OptionalChoiceField):
+        elif isinstance(field, OptionalChoiceField | OptionalCharField):
             convert = _blank_as_null
         elif type(field) is serializers.ChoiceField or type(field) in _AS_STORED:
             convert = None
@@ -323,7 +373,7 @@ def _field_convert(field: serializers.Field) -> Convert | None:
         return _file_url(field)
     if isinstance(field, serializers.HyperlinkedRelatedField):
         raise ImproperlyConfigured(f"{field.field_name}: hyperlinked fields need the request; not compiled.")
-    if isinstance(field, OptionalChoiceField):
+    if isinstance(field, OptionalChoiceField | OptionalCharField):
         return lambda value, context: _blank_as_null(value)
     if type(field) in _AS_STORED or type(field) is serializers.ChoiceField:
         return lambda value, context: value
