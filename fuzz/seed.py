@@ -28,6 +28,23 @@ def seed() -> dict[str, Any]:
     def members(owner: Tenant, count: int) -> list[int]:
         return [user_create(tenant=owner, email=f"member{i}@{owner.slug}.example").pk for i in range(count)]
 
+    def notifications(user_ids: list[int]) -> list[int]:
+        from notification.services import notify
+
+        return [
+            notify(user=User.objects.get(pk=user_id), type=kind, title=f"Fuzz {kind}", body="Seeded.").pk
+            for user_id in user_ids
+            for kind in ("system", "partner")
+        ]
+
+    def devices(owner: User) -> list[int]:
+        from notification.services import device_register
+
+        return [
+            device_register(user=owner, platform=platform, token=f"fuzz-{platform}-token")[0].pk
+            for platform in ("android", "ios")
+        ]
+
     key_tenant = tenant("fuzz-key")
     key = api_key_create(tenant=key_tenant, name="fuzz", scopes=list(ALL_SCOPES))
     key_users = members(key_tenant, 3)
@@ -43,14 +60,19 @@ def seed() -> dict[str, Any]:
     admin_users = members(admin_tenant, 3)
     admin_keys = [api_key_create(tenant=admin_tenant, name=f"key {i}").api_key.pk for i in range(2)]
 
+    key_notes = notifications(key_users)
+    member_notes = notifications([member.pk])
+    member_devices = devices(member)
+    admin_notes = notifications([admin.pk, *admin_users])
+
     return {
-        "key": {"api_key": key.secret, "ids": key_users},
-        "member": {"user_id": member.pk, "minter": minter.secret, "ids": [member.pk]},
+        "key": {"api_key": key.secret, "ids": [*key_users, *key_notes]},
+        "member": {"user_id": member.pk, "minter": minter.secret, "ids": [member.pk, *member_notes, *member_devices]},
         "admin": {
             "email": admin.email,
             "password": PASSWORD,
             "tenant": admin_tenant.slug,
-            "ids": [admin.pk, *admin_users, *admin_keys],
+            "ids": [admin.pk, *admin_users, *admin_keys, *admin_notes],
         },
         "anon": {"ids": []},
     }

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "channels",
     "fitcore.api",
     "users",
     "authapp",
@@ -179,6 +181,63 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Periodic tasks live in the database, so staff see and change them in the admin; the
+# entries themselves are created by notification's migrations (notification/schedule.py).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Publishing to a broker that is down gives up quickly: the request that queued the task
+# has committed its outbox rows, and the periodic re-send delivers them later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+# --- Notifications (notification/) ---------------------------------------------
+# What each type sends where until the user says otherwise (GET/PUT /notifications/preferences/).
+# Security mail (account/email) cannot be switched off whatever this says.
+NOTIFICATION_DEFAULTS: dict[str, dict[str, bool]] = {
+    "system": {"in_app": True, "email": True, "push": True},
+    "account": {"in_app": True, "email": True, "push": False},
+    "workout_reminder": {"in_app": True, "email": False, "push": True},
+    "meal_plan_ready": {"in_app": True, "email": False, "push": True},
+    "import_finished": {"in_app": True, "email": False, "push": True},
+    "payment_succeeded": {"in_app": True, "email": True, "push": False},
+    "payment_failed": {"in_app": True, "email": True, "push": True},
+    "subscription_ending": {"in_app": True, "email": True, "push": True},
+    "achievement_unlocked": {"in_app": True, "email": False, "push": True},
+    "weekly_report": {"in_app": True, "email": True, "push": False},
+    "partner": {"in_app": True, "email": False, "push": True},
+}
+# Attempts per delivery (email or one device) before it is marked failed; retries back off
+# exponentially from NOTIFICATION_RETRY_BACKOFF seconds, capped at NOTIFICATION_RETRY_BACKOFF_MAX.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=10)
+NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=900)
+# An outbox row queued this long ago and still pending is queued again by the periodic re-send.
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=60)
+# The daily digest goes out at this local hour (0-23) of each user who asked for it.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
+
+# Push providers: FCM HTTP v1 (Android, web, and iOS when APNs is not set) and APNs (iOS).
+# Neither configured: pushes are logged, not sent.
+FCM_PROJECT_ID = env("FCM_PROJECT_ID", default="")
+# The service account's JSON key: inline JSON, or a path to the file.
+FCM_SERVICE_ACCOUNT = env("FCM_SERVICE_ACCOUNT", default="")
+APNS_TEAM_ID = env("APNS_TEAM_ID", default="")
+APNS_KEY_ID = env("APNS_KEY_ID", default="")
+# The .p8 signing key: its PEM text, or a path to the file.
+APNS_PRIVATE_KEY = env("APNS_PRIVATE_KEY", default="")
+APNS_TOPIC = env("APNS_TOPIC", default="")  # the app's bundle id
+APNS_USE_SANDBOX = env.bool("APNS_USE_SANDBOX", default=False)
+PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
+
+# Real-time delivery (WebSocket /ws/notifications/, served by the ASGI app fitcore.asgi).
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="fitcore")},
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -335,6 +394,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "auth": env("THROTTLE_RATE_AUTH", default="10/min"),
         "password_reset": env("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),
         "api_key": env("THROTTLE_RATE_API_KEY", default="3000/min"),
+        # Partner messages (POST /notifications/send/), per API key or tenant admin.
+        "notification_send": env("THROTTLE_RATE_NOTIFICATION_SEND", default="120/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "fitcore.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "fitcore.api.exceptions.problem_exception_handler",
@@ -377,7 +438,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ImageErrorCodeEnum": "users.images.ImageErrorCode"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImageErrorCodeEnum": "users.images.ImageErrorCode",
+        # email_status and push_status: one enum for a delivery's state.
+        "DeliveryStatusEnum": "notification.models.DeliveryStatus",
+    },
     # After drf-spectacular's own enum hook: names for enum members that generated clients can use.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -46,3 +46,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(REST_FRAMEWORK["DEFAULT
 LOG_LEVEL = "WARNING"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["fitcore.access"]["level"] = "WARNING"  # noqa: F405
+
+# The real-time channel layer's groups, per test worker too (they share one Redis).
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CACHES["default"]["KEY_PREFIX"]  # noqa: F405

@@ -21,6 +21,10 @@ from rest_framework.test import APIRequestFactory
 from authapp.serializers_api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
 from authapp.tests.factories import make_api_key
 from fitcore.api.serializers import CompiledOutputMixin, OutputPlan, RowSerializer
+from notification import selectors as notification_selectors
+from notification import serializers as notification_serializers
+from notification.models import Device, Notification
+from notification.services import device_register, notification_mark_read, notify, preferences_set
 from users import selectors
 from users import serializers as user_serializers
 from users.models import Profile, User
@@ -103,6 +107,14 @@ COMPARED: set[type] = {
     user_serializers.ManagedUserListSerializer,
     ApiKeySerializer,
     ApiKeyCreatedSerializer,
+    notification_serializers.NotificationSerializer,
+    notification_serializers.DeviceSerializer,
+    notification_serializers.PreferencesSerializer,
+    notification_serializers.NotificationTypeSwitchesOutputSerializer,
+    notification_serializers.ChannelSwitchesOutputSerializer,
+    notification_serializers.QuietHoursOutputSerializer,
+    notification_serializers.ReadAllSerializer,
+    notification_serializers.UnreadCountSerializer,
 }
 
 
@@ -202,3 +214,40 @@ def test_every_compiled_serializer_is_compared() -> None:
     }
     missing = sorted(cls.__qualname__ for cls in ours - COMPARED)
     assert not missing, f"compare these in this module: {missing}"
+
+
+def test_notification_shapes_render_the_same(people: list[User]) -> None:
+    from datetime import time
+
+    from notification.services import QuietHoursInput
+
+    user = people[0]
+    plain = notify(user=user, type="system", title="Plain", body="No link, unread.")
+    linked = notify(user=user, type="partner", title="Linked", body="Read.", data={"n": [1, 2]}, link="/plans/3")
+    notification_mark_read(notification=linked)
+    for notification in (plain, linked):
+        instance = Notification.unscoped.get(pk=notification.pk)
+        row_serializer = notification_serializers.NotificationSerializer
+        plan = row_serializer.row_plan()
+        row = Notification.unscoped.filter(pk=instance.pk).values(*plan.scoped_columns).get()
+        assert plan.render_many([row], user.tenant) == [drf(row_serializer, instance, {})]
+    for version in ("", "2.3.1"):
+        device, _ = device_register(user=user, platform=Device.Platform.IOS, token=f"tok{version}", app_version=version)
+        plan = notification_serializers.DeviceSerializer.row_plan()
+        row = Device.unscoped.filter(pk=device.pk).values(*plan.scoped_columns).get()
+        assert plan.render_many([row], user.tenant) == [drf(notification_serializers.DeviceSerializer, device, {})]
+    samples: list[tuple[type, Any]] = [
+        (notification_serializers.PreferencesSerializer, notification_selectors.preferences_get(user=user)),
+        (notification_serializers.ReadAllSerializer, {"marked": 3}),
+        (notification_serializers.UnreadCountSerializer, {"count": 1}),
+    ]
+    preferences_set(
+        user=user,
+        matrix={"partner": {"in_app": True, "email": True, "push": False}},
+        quiet_hours=QuietHoursInput(start=time(22), end=time(7, 30)),
+        daily_digest=True,
+    )
+    samples.append((notification_serializers.PreferencesSerializer, notification_selectors.preferences_get(user=user)))
+    for serializer_class, data in samples:
+        compiled, reference = both(serializer_class, data)
+        assert compiled == reference, serializer_class

@@ -1,0 +1,478 @@
+"""Every write of the notification app; ``notify()`` is the one way anything reaches a user.
+
+Other apps call ``notify()`` inside their own transaction. It writes the inbox row and
+the outbox rows (one per email or push device) in that transaction and queues their
+delivery when it commits: if the caller rolls back, nothing was sent; if the broker is
+down, the rows wait for the periodic re-send (``outbox_requeue_due``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fitcore.api.exceptions import ApplicationError
+from fitcore.api.tasks import enqueue_after_commit
+
+from . import preferences, realtime
+from .models import (
+    Channel,
+    DeliveryStatus,
+    Device,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    NotificationType,
+    OutboxMessage,
+    push_token_hash,
+)
+
+if TYPE_CHECKING:
+    from users.models import User
+
+logger = logging.getLogger(__name__)
+
+
+# --- notify --------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    user: User,
+    type: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+    link: str | None = None,
+    dedupe_key: str | None = None,
+    channels: Collection[str] | None = None,
+) -> Notification:
+    """Send ``user`` a notification of ``type`` on the channels their preferences allow.
+
+    ``channels`` narrows that further for this one message (the welcome skips email: the
+    confirmation email already greets the new user); it never adds a channel.
+
+    Returns the notification; with a ``dedupe_key`` the user already has, returns that one
+    and sends nothing (a retried trigger is a no-op). Email and push are held until the
+    user's quiet hours end; security mail (``account`` email) is not.
+    """
+    return _notify(
+        user=user, type=type, title=title, body=body, data=data, link=link, dedupe_key=dedupe_key, channels=channels
+    )[0]
+
+
+def partner_message_send(
+    *,
+    recipient: User,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+    link: str = "",
+    dedupe_key: str | None = None,
+) -> tuple[Notification, bool]:
+    """A tenant's own message to one of its users (POST /notifications/send/); ``(row, created)``."""
+    return _notify(
+        user=recipient,
+        type=NotificationType.PARTNER,
+        title=title,
+        body=body,
+        data=data,
+        link=link,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _notify(
+    *,
+    user: User,
+    type: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None,
+    link: str | None,
+    dedupe_key: str | None,
+    channels: Collection[str] | None = None,
+) -> tuple[Notification, bool]:
+    if type not in NotificationType.values:
+        raise ValueError(f"Unknown notification type {type!r}.")
+    data = dict(data or {})
+    now = timezone.now()
+    with transaction.atomic():
+        if dedupe_key:
+            existing = _by_dedupe_key(user, dedupe_key)
+            if existing is not None:
+                return existing, False
+        matrix = preferences.effective_matrix(_stored_choices(user))[type]
+        if channels is not None:
+            allowed = {str(channel) for channel in channels}
+            matrix = {channel: enabled and channel in allowed for channel, enabled in matrix.items()}
+        quiet = _quiet_hours(user)
+        devices = list(_active_devices(user)) if matrix[Channel.PUSH] and user.is_active else []
+        wants_email = matrix[Channel.EMAIL] and user.is_active and bool(user.email)
+        notification = Notification(
+            tenant_id=user.tenant_id,
+            user=user,
+            type=type,
+            title=title,
+            body=body,
+            data=data,
+            link=link or "",
+            dedupe_key=dedupe_key or "",
+            in_app=matrix[Channel.IN_APP],
+            email_status=DeliveryStatus.PENDING if wants_email else DeliveryStatus.SKIPPED,
+            push_status=DeliveryStatus.PENDING if devices else DeliveryStatus.SKIPPED,
+        )
+        try:
+            with transaction.atomic():
+                notification.save()
+        except IntegrityError:
+            # Another request stored the same dedupe key between our check and our insert.
+            existing = _by_dedupe_key(user, dedupe_key) if dedupe_key else None
+            if existing is None:
+                raise
+            return existing, False
+        targets: list[tuple[str, Device | None]] = [(Channel.EMAIL, None)] if wants_email else []
+        targets += [(Channel.PUSH, device) for device in devices]
+        messages = []
+        for channel, device in targets:
+            available_at = preferences.hold_until(quiet, type, channel, now)
+            messages.append(
+                OutboxMessage(
+                    tenant_id=user.tenant_id,
+                    notification=notification,
+                    channel=channel,
+                    device=device,
+                    available_at=available_at,
+                    # Queued on commit if due now; a held one is queued by the re-send task when due.
+                    enqueued_at=now if available_at <= now else None,
+                )
+            )
+        OutboxMessage.unscoped.bulk_create(messages)
+        _queue_after_commit([message for message in messages if message.enqueued_at is not None])
+        if notification.in_app:
+            realtime.publish_after_commit(notification)
+    return notification, True
+
+
+def _by_dedupe_key(user: User, dedupe_key: str) -> Notification | None:
+    return Notification.objects.for_tenant(user.tenant_id).filter(user=user, dedupe_key=dedupe_key).first()
+
+
+def _stored_choices(user: User) -> Iterable[tuple[str, str, bool]]:
+    return (
+        NotificationPreference.objects.for_tenant(user.tenant_id)
+        .filter(user=user)
+        .values_list("type", "channel", "enabled")
+    )
+
+
+def _quiet_hours(user: User) -> preferences.QuietHours | None:
+    row = (
+        NotificationSettings.objects.for_tenant(user.tenant_id)
+        .filter(user=user, quiet_hours_start__isnull=False)
+        .values("quiet_hours_start", "quiet_hours_end", "user__profile__timezone")
+        .first()
+    )
+    if row is None:
+        return None
+    return preferences.QuietHours(
+        start=row["quiet_hours_start"], end=row["quiet_hours_end"], timezone=row["user__profile__timezone"] or "UTC"
+    )
+
+
+def _active_devices(user: User) -> Iterable[Device]:
+    return Device.objects.for_tenant(user.tenant_id).filter(user=user, active=True).order_by("id")
+
+
+def _queue_after_commit(messages: Iterable[OutboxMessage]) -> None:
+    from .tasks import deliver_outbox_message  # tasks import this module
+
+    for message in messages:
+        enqueue_after_commit(deliver_outbox_message, message_id=message.pk)
+
+
+# --- the inbox -----------------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Idempotent: the first read time stays."""
+    if notification.read_at is None:
+        now = timezone.now()
+        updated = (
+            Notification.objects.for_tenant(notification.tenant_id)
+            .filter(pk=notification.pk, read_at__isnull=True)
+            .update(read_at=now)
+        )
+        notification.read_at = (
+            now if updated else Notification.unscoped.values_list("read_at", flat=True).get(pk=notification.pk)
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user: User, type: str | None = None) -> int:
+    """One UPDATE for the whole inbox (or one type of it); returns how many changed."""
+    rows = Notification.objects.for_tenant(user.tenant_id).filter(user=user, in_app=True, read_at__isnull=True)
+    if type is not None:
+        rows = rows.filter(type=type)
+    return rows.update(read_at=timezone.now())
+
+
+# --- preferences ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuietHoursInput:
+    start: time
+    end: time
+
+
+def preferences_set(
+    *,
+    user: User,
+    matrix: dict[str, dict[str, bool]],
+    quiet_hours: QuietHoursInput | None,
+    daily_digest: bool,
+) -> None:
+    """Replace the user's preferences: every type and channel named in ``matrix`` (validated by the caller).
+
+    Only choices that differ from the defaults are stored, so a later change of a default
+    reaches everyone who never chose otherwise.
+    """
+    locked = [
+        f"types.{kind}.{channel}"
+        for kind, channels in matrix.items()
+        for channel, enabled in channels.items()
+        if not enabled and preferences.is_locked(kind, channel)
+    ]
+    if locked:
+        message = "Security messages cannot be switched off."
+        raise ApplicationError(
+            code="channel_locked",
+            message=message,
+            errors=[{"field": field, "code": "channel_locked", "message": message} for field in locked],
+        )
+    defaults = preferences.default_matrix()
+    rows = [
+        NotificationPreference(tenant_id=user.tenant_id, user=user, type=kind, channel=channel, enabled=enabled)
+        for kind, channels in matrix.items()
+        for channel, enabled in channels.items()
+        if defaults[kind][channel] != enabled
+    ]
+    with transaction.atomic():
+        settings_row = _settings_for_update(user)
+        NotificationPreference.objects.for_tenant(user.tenant_id).filter(user=user).delete()
+        NotificationPreference.unscoped.bulk_create(rows)
+        settings_row.quiet_hours_start = quiet_hours.start if quiet_hours else None
+        settings_row.quiet_hours_end = quiet_hours.end if quiet_hours else None
+        settings_row.daily_digest = daily_digest
+        settings_row.save(update_fields=["quiet_hours_start", "quiet_hours_end", "daily_digest", "updated_at"])
+
+
+def _settings_for_update(user: User) -> NotificationSettings:
+    """The user's settings row, locked: two concurrent PUTs apply one after the other."""
+    NotificationSettings.unscoped.get_or_create(user=user, defaults={"tenant_id": user.tenant_id})
+    return NotificationSettings.objects.for_tenant(user.tenant_id).select_for_update().get(user=user)
+
+
+# --- devices -------------------------------------------------------------------------
+
+
+def device_register(*, user: User, platform: str, token: str, app_version: str = "") -> tuple[Device, bool]:
+    """Register ``token`` for ``user``; returns the device and whether it is new.
+
+    The same token again updates the row (platform, version, last seen, active again);
+    a token another user of the tenant had moves to this user: the phone changed hands
+    or accounts, and its pushes must follow whoever is signed in on it now.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        device = (
+            Device.objects.for_tenant(user.tenant_id)
+            .select_for_update()
+            .filter(token_hash=push_token_hash(token))
+            .first()
+        )
+        if device is None:
+            try:
+                with transaction.atomic():
+                    device = Device.objects.create(
+                        tenant_id=user.tenant_id,
+                        user=user,
+                        platform=platform,
+                        token=token,
+                        app_version=app_version,
+                        last_seen=now,
+                    )
+                return device, True
+            except IntegrityError:
+                # The same phone registering twice at once: the other request created it.
+                device = (
+                    Device.objects.for_tenant(user.tenant_id).select_for_update().get(token_hash=push_token_hash(token))
+                )
+        device.user = user
+        device.platform = platform
+        device.app_version = app_version
+        device.last_seen = now
+        device.active = True
+        device.deactivated_reason = ""
+        device.save()
+        return device, False
+
+
+def device_delete(*, device: Device) -> None:
+    device.delete()
+
+
+def device_deactivate(*, device_id: int, reason: str) -> None:
+    """A provider said the token is dead: stop sending to it (the row stays, for the record)."""
+    Device.unscoped.filter(pk=device_id, active=True).update(
+        active=False, deactivated_reason=reason[:64], updated_at=timezone.now()
+    )
+
+
+# --- delivery ------------------------------------------------------------------------
+
+
+class TransientDeliveryError(Exception):
+    """The provider failed in a way worth retrying; the attempt is recorded, the task retries."""
+
+    def __init__(self, message: str, *, retry_in: int) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before attempt ``attempts + 1``: the same exponential backoff Celery's retry uses."""
+    base = settings.NOTIFICATION_RETRY_BACKOFF
+    return int(min(settings.NOTIFICATION_RETRY_BACKOFF_MAX, base * 2 ** max(attempts - 1, 0)))
+
+
+# How early a queued retry may run before its row's available_at (clocks, countdown rounding).
+_EARLY_SLACK = timedelta(seconds=5)
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Deliver one outbox row, at most once; returns what happened (for logs and tests).
+
+    The row is locked for the send (``SKIP LOCKED``: a second worker holding the same id
+    moves on) and marked in the same transaction. A transient provider error records the
+    attempt, holds the row back by the backoff and raises ``TransientDeliveryError`` after
+    commit, for the task to retry; after NOTIFICATION_MAX_ATTEMPTS the row is failed.
+    """
+    from .delivery import DeliveryFailed, InvalidTarget, RetryableDeliveryError, deliver
+
+    now = timezone.now()
+    retry: TransientDeliveryError | None = None
+    with transaction.atomic():
+        message = (
+            OutboxMessage.unscoped.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification__user__profile", "device")
+            .filter(pk=message_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if message is None:
+            return "gone"  # sent, failed or skipped already, or locked by a worker sending it now
+        if message.available_at > now + _EARLY_SLACK:
+            return "held"
+        message.attempts += 1
+        try:
+            deliver(message)
+        except InvalidTarget as error:
+            if message.device_id is not None:
+                device_deactivate(device_id=message.device_id, reason=error.reason)
+            _finish(message, DeliveryStatus.SKIPPED, now, error=str(error))
+            return "invalid_target"
+        except DeliveryFailed as error:
+            _finish(message, DeliveryStatus.FAILED, now, error=str(error))
+            return "failed"
+        except RetryableDeliveryError as error:
+            if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                _finish(
+                    message, DeliveryStatus.FAILED, now, error=f"gave up after {message.attempts} attempts: {error}"
+                )
+                return "failed"
+            delay = max(retry_delay(message.attempts), error.retry_after or 0)
+            message.available_at = message.enqueued_at = now + timedelta(seconds=delay)
+            message.last_error = str(error)[:500]
+            message.save(update_fields=["attempts", "available_at", "enqueued_at", "last_error", "updated_at"])
+            retry = TransientDeliveryError(str(error), retry_in=delay)
+        else:
+            _finish(message, DeliveryStatus.SENT, now)
+            return "sent"
+    assert retry is not None  # noqa: S101 - the only way out of the block without a return
+    raise retry
+
+
+def _finish(message: OutboxMessage, status: str, now: datetime, *, error: str = "") -> None:
+    message.status = status
+    message.sent_at = now if status == DeliveryStatus.SENT else None
+    message.last_error = error[:500]
+    message.save(update_fields=["status", "attempts", "sent_at", "last_error", "updated_at"])
+    _refresh_channel_status(message)
+
+
+def _refresh_channel_status(message: OutboxMessage) -> None:
+    """The notification's email/push status from its outbox rows: sent if any target got it,
+    pending while any is pending, else failed (or skipped when every target was refused)."""
+    field = "email_status" if message.channel == Channel.EMAIL else "push_status"
+    statuses = set(
+        OutboxMessage.unscoped.filter(notification_id=message.notification_id, channel=message.channel).values_list(
+            "status", flat=True
+        )
+    )
+    if DeliveryStatus.SENT in statuses:
+        status = DeliveryStatus.SENT
+    elif DeliveryStatus.PENDING in statuses:
+        status = DeliveryStatus.PENDING
+    elif DeliveryStatus.FAILED in statuses:
+        status = DeliveryStatus.FAILED
+    else:
+        status = DeliveryStatus.SKIPPED
+    Notification.unscoped.filter(pk=message.notification_id).update(**{field: status})
+
+
+def outbox_requeue_due(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Queue pending rows that are due and were never queued (held ones) or queued long ago (lost).
+
+    Runs every minute (Celery beat). Each row is marked queued in the same statement that
+    selects it, so overlapping runs do not double-queue; delivery itself is at most once anyway.
+    """
+    from .tasks import deliver_outbox_message
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.unscoped.select_for_update(skip_locked=True)
+            .filter(status=DeliveryStatus.PENDING, available_at__lte=now)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff))
+            .order_by("available_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboxMessage.unscoped.filter(pk__in=ids).update(enqueued_at=now)
+    for message_id in ids:
+        try:
+            deliver_outbox_message.delay(message_id=message_id)
+        except Exception:  # the broker is down again: the next run picks these up
+            logger.exception("could not queue outbox message %s", message_id)
+            break
+    return len(ids)
+
+
+def outbox_retry_failed(*, message_ids: Iterable[int]) -> int:
+    """For operators (admin action): one more attempt for failed rows, queued by the next re-send run."""
+    return OutboxMessage.unscoped.filter(pk__in=list(message_ids), status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.PENDING,
+        available_at=timezone.now(),
+        enqueued_at=None,
+        attempts=max(settings.NOTIFICATION_MAX_ATTEMPTS - 1, 0),
+        updated_at=timezone.now(),
+    )
