@@ -218,3 +218,41 @@ class OutboxMessage(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.channel} for notification {self.notification_id}: {self.status}"
+
+
+class Broadcast(TenantOwned):
+    """A staff message (type ``system``) to every active user of a tenant, sent by a task.
+
+    The row is the task's progress report: the admin shows ``sent`` of ``total``. Each
+    recipient's notification carries the dedupe key ``broadcast:<id>``, so a task that is
+    retried after a crash continues where it stopped instead of sending twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Sending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    body = models.TextField(max_length=MAX_BODY_LENGTH)
+    link = models.CharField(max_length=MAX_LINK_LENGTH, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Broadcast {self.pk} to {self.tenant_id}: {self.title}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"broadcast:{self.pk}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Any
 
 import orjson
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fitcore.api.serializers import OptionalCharField, OutputSerializer, RowSerializer, StrictKeysSerializer
@@ -136,9 +138,33 @@ def _types_serializer_class() -> type[serializers.Serializer]:
 NotificationTypeSwitchesSerializer = _types_serializer_class()
 
 
+_WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(:00)?$")
+
+
+@extend_schema_field({"type": "string", "pattern": _WALL_CLOCK.pattern, "example": "22:00"})
+class WallClockField(serializers.Field):
+    """A local time to the minute, ``HH:MM`` (``HH:MM:00`` is read too); written ``HH:MM``.
+
+    Quiet hours are a wall-clock matter: seconds would be noise, and an ISO time with
+    fractions or an offset would suggest a precision and a zone the rule does not have.
+    """
+
+    default_error_messages = {"invalid": "Enter a time as HH:MM, 00:00 to 23:59."}
+
+    def to_internal_value(self, data: Any) -> time:
+        # fullmatch, not the pattern's $: Python's also matches before a final newline.
+        match = _WALL_CLOCK.fullmatch(data) if isinstance(data, str) else None
+        if match is None:
+            self.fail("invalid")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
 class QuietHoursSerializer(serializers.Serializer):
-    start = serializers.TimeField(help_text="Local time (the profile's time zone) quiet hours begin, e.g. 22:00.")
-    end = serializers.TimeField(help_text="Local time they end, e.g. 07:00; before `start` means the next day.")
+    start = WallClockField(help_text="Local time (the profile's time zone) quiet hours begin, e.g. 22:00.")
+    end = WallClockField(help_text="Local time they end, e.g. 07:00; before `start` means the next day.")
 
 
 class PreferencesInputSerializer(serializers.Serializer):
@@ -188,8 +214,8 @@ NotificationTypeSwitchesOutputSerializer = _types_output_serializer_class()
 
 
 class QuietHoursOutputSerializer(OutputSerializer):
-    start = serializers.TimeField()
-    end = serializers.TimeField()
+    start = WallClockField(help_text="HH:MM, local time.")
+    end = WallClockField(help_text="HH:MM, local time.")
 
 
 class PreferencesSerializer(OutputSerializer):

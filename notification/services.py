@@ -9,7 +9,7 @@ down, the rows wait for the periodic re-send (``outbox_requeue_due``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from fitcore.api.tasks import enqueue_after_commit
 
 from . import preferences, realtime
 from .models import (
+    Broadcast,
     Channel,
     DeliveryStatus,
     Device,
@@ -476,3 +477,73 @@ def outbox_retry_failed(*, message_ids: Iterable[int]) -> int:
         attempts=max(settings.NOTIFICATION_MAX_ATTEMPTS - 1, 0),
         updated_at=timezone.now(),
     )
+
+
+# --- staff broadcasts ------------------------------------------------------------------
+
+
+def broadcast_create(*, tenant: Any, title: str, body: str, link: str = "", created_by: Any = None) -> Broadcast:
+    """Record a broadcast and queue the task that sends it (after commit)."""
+    return broadcast_queue(broadcast=Broadcast(tenant=tenant, title=title, body=body, link=link, created_by=created_by))
+
+
+def broadcast_queue(*, broadcast: Broadcast) -> Broadcast:
+    """Save a new broadcast (the admin's form builds it) and queue its task once the row is committed."""
+    from .tasks import send_broadcast
+
+    broadcast.status = Broadcast.Status.QUEUED
+    broadcast.save()
+    enqueue_after_commit(send_broadcast, broadcast_id=broadcast.pk)
+    return broadcast
+
+
+BROADCAST_CHUNK = 200
+
+
+def broadcast_run(*, broadcast_id: int, progress: Callable[[int, int], None] | None = None) -> Broadcast:
+    """Notify every active user of the broadcast's tenant, reporting progress on the row (and to ``progress``).
+
+    Users who already have this broadcast (a retried task) are skipped by the dedupe key,
+    and count as sent. Each chunk commits on its own: the admin sees the count move.
+    """
+    from users.models import User
+
+    broadcast = Broadcast.unscoped.get(pk=broadcast_id)
+    if broadcast.status == Broadcast.Status.DONE:
+        return broadcast
+    recipients = User.objects.filter(tenant_id=broadcast.tenant_id, is_active=True).order_by("pk")
+    total = recipients.count()
+    Broadcast.unscoped.filter(pk=broadcast.pk).update(
+        status=Broadcast.Status.RUNNING, total=total, sent=0, started_at=timezone.now(), error=""
+    )
+    sent = 0
+    try:
+        last_pk = 0
+        while True:
+            chunk = list(recipients.filter(pk__gt=last_pk)[:BROADCAST_CHUNK])
+            if not chunk:
+                break
+            with transaction.atomic():
+                for user in chunk:
+                    notify(
+                        user=user,
+                        type=NotificationType.SYSTEM,
+                        title=broadcast.title,
+                        body=broadcast.body,
+                        link=broadcast.link,
+                        data={"broadcast": broadcast.pk},
+                        dedupe_key=broadcast.dedupe_key,
+                    )
+                sent += len(chunk)
+                Broadcast.unscoped.filter(pk=broadcast.pk).update(sent=sent)
+            last_pk = chunk[-1].pk
+            if progress is not None:
+                progress(sent, total)
+    except Exception as error:
+        Broadcast.unscoped.filter(pk=broadcast.pk).update(
+            status=Broadcast.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
+        )
+        raise
+    Broadcast.unscoped.filter(pk=broadcast.pk).update(status=Broadcast.Status.DONE, finished_at=timezone.now())
+    broadcast.refresh_from_db()
+    return broadcast

@@ -38,3 +38,9 @@ def local_time_tick() -> dict[str, int]:
     from .schedule import LocalTimeWindow, run_local_time_hooks
 
     return run_local_time_hooks(LocalTimeWindow.before(timezone.now()))
+
+
+@shared_task(name="notification.send_broadcast", acks_late=True)
+def send_broadcast(*, broadcast_id: int) -> int:
+    """A staff broadcast; progress is on the Broadcast row (admin), re-runs skip who already has it."""
+    return services.broadcast_run(broadcast_id=broadcast_id).sent

@@ -134,12 +134,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         request = self.request
         queryset = tenant_queryset(self.model, principal_tenant(request))
         if self.owner_field is not None:
-            if is_api_key(request):
-                user_id = request.query_params.get("user")
-                if user_id is not None:
-                    queryset = queryset.filter(**{f"{self.owner_field}_id": _parse_id(user_id, "user")})
-            else:
+            if not is_api_key(request):
                 queryset = queryset.filter(**{self.owner_field: request.user})
+            # For a user's login too, so one list answers every caller alike: a malformed id is a
+            # 400, and another user's id narrows a user's own rows to none.
+            user_id = request.query_params.get("user")
+            if user_id is not None:
+                queryset = queryset.filter(**{f"{self.owner_field}_id": _parse_id(user_id, "user")})
         return self.scope_queryset(queryset)
 
     def get_object(self) -> Any:

@@ -37,7 +37,7 @@ def test_put_replaces_the_document_and_stores_only_differences(user_client: APIC
         PREFERENCES,
         {
             "types": {"partner": {"push": False}, "weekly_report": {"email": False, "push": True}},
-            "quiet_hours": {"start": "22:30", "end": "07:00"},
+            "quiet_hours": {"start": "22:30", "end": "07:00:00"},
             "daily_digest": True,
         },
         format="json",
@@ -47,7 +47,7 @@ def test_put_replaces_the_document_and_stores_only_differences(user_client: APIC
     body = response.json()
     assert body["types"]["partner"] == {"in_app": True, "email": False, "push": False}
     assert body["types"]["weekly_report"] == {"in_app": True, "email": False, "push": True}
-    assert body["quiet_hours"] == {"start": "22:30:00", "end": "07:00:00"} and body["daily_digest"] is True
+    assert body["quiet_hours"] == {"start": "22:30", "end": "07:00"} and body["daily_digest"] is True
     stored = set(NotificationPreference.unscoped.filter(user=user).values_list("type", "channel", "enabled"))
     assert stored == {("partner", "push", False), ("weekly_report", "email", False), ("weekly_report", "push", True)}
     assert user_client.get(PREFERENCES).json() == body
@@ -69,6 +69,9 @@ def test_put_replaces_the_document_and_stores_only_differences(user_client: APIC
         ({"quiet_hours": {"start": "22:00"}}, "quiet_hours.end"),
         ({"quiet_hours": {"start": "25:00", "end": "07:00"}}, "quiet_hours.start"),
         ({"quiet_hours": {"start": "07:00", "end": "07:00"}}, "quiet_hours.end"),
+        ({"quiet_hours": {"start": "07:00:30", "end": "08:00"}}, "quiet_hours.start"),
+        ({"quiet_hours": {"start": "7:00", "end": "08:00"}}, "quiet_hours.start"),
+        ({"quiet_hours": {"start": "07:00\n", "end": "08:00"}}, "quiet_hours.start"),
         ({"daily_digest": "yes please"}, "daily_digest"),
     ],
 )

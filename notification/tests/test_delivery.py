@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from rest_framework.test import APIClient
 
+from authapp.tests.test_social import google_sign_in, idp  # noqa: F401 - idp is a fixture
 from conftest import jwt_client_for
 from notification import services
 from notification.models import DeliveryStatus, Device, Notification, OutboxMessage
@@ -61,6 +62,15 @@ def test_registration_welcomes_in_app_once_without_a_second_email(
     assert welcome.title == f"Welcome to {tenant.name}" and welcome.in_app
     assert welcome.email_status == DeliveryStatus.SKIPPED  # the confirmation email is the welcome by mail
     assert len(mail.outbox) == 1 and "Welcome" not in mail.outbox[0].subject  # the confirmation only
+
+
+@pytest.mark.usefixtures("idp")
+def test_a_social_sign_up_is_welcomed_once_and_a_later_sign_in_is_not(api_client: APIClient, tenant) -> None:
+    assert google_sign_in(api_client, tenant).status_code == 201
+    assert google_sign_in(api_client, tenant).status_code == 200
+
+    (welcome,) = Notification.unscoped.filter(type="account")
+    assert welcome.data == {"event": "welcome"} and welcome.user.email == "ada@example.com"
 
 
 def test_a_repeated_sign_up_signal_welcomes_once(user) -> None:

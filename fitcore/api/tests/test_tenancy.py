@@ -142,6 +142,15 @@ def test_user_lists_only_own_rows(notes, user, django_assert_max_num_queries) ->
     assert [n["title"] for n in response.json()["results"]] == ["mine"]
 
 
+def test_a_users_login_reads_user_the_same_way_but_only_within_its_own_rows(notes, user) -> None:
+    client = jwt_client_for(user)
+    assert [n["title"] for n in client.get(NOTES, {"user": user.pk}).json()["results"]] == ["mine"]
+    assert client.get(NOTES, {"user": notes["teammate_user"].pk}).json()["results"] == []
+    for bad in ("abc", "null", "0", "-1"):
+        response = client.get(NOTES, {"user": bad})
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "user"
+
+
 def test_teammates_row_is_404_for_a_user(notes, user) -> None:
     client = jwt_client_for(user)
     teammate = client.get(f"{NOTES}{notes['teammate'].pk}/")
