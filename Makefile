@@ -42,6 +42,7 @@ run: install
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/)"
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
 	@echo "  Health:    http://$(HOST):$(PORT)/healthz"
+	@echo "  WebSocket: ws://$(HOST):$$(($(PORT) + 1))/ws/notifications/"
 	@echo ""
 	@# gunicorn, plus a Celery worker and beat when a broker is configured (REDIS_URL).
 	@# Ctrl-C stops them all; if one of them exits, so does everything else, with an error.

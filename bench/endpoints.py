@@ -122,6 +122,27 @@ def seed_member() -> dict[str, str]:
     return {"jwt": issue_token_pair(user)["access"]}
 
 
+BENCH_INBOX = 500
+
+
+def seed_inbox() -> dict[str, str]:
+    """A signed-in user with BENCH_INBOX notifications, a third of them unread (through notify(), as in life)."""
+    from django.utils import timezone
+
+    from authapp.tokens import issue_token_pair
+    from notification.models import Notification
+    from notification.services import notify
+    from users.models import User
+
+    user = User.objects.create_user("inbox@bench.example", "bench-password-not-secret", first_name="Inbox")
+    for i in range(BENCH_INBOX):
+        notify(user=user, type="partner", title=f"Message {i}", body="A partner's message.", data={"n": i})
+    inbox = Notification.objects.for_tenant(user.tenant_id).filter(user=user)
+    unread = list(inbox.order_by("id").values_list("id", flat=True))[::3]
+    inbox.exclude(id__in=unread).update(read_at=timezone.now())
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
 # Order matters only for the table. /healthz and /readyz are the baselines every
 # ratio in latest.json is computed against: keep them.
 ENDPOINTS: list[Endpoint] = [
@@ -133,6 +154,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("users-list", "/api/v1/users/?limit=20", auth="api_key", seed=seed_partner),
     # The app loading its signed-in user's profile.
     Endpoint("users-me", "/api/v1/users/me/", auth="jwt", seed=seed_member),
+    # The app opening its notification inbox (cursor pagination, 20 a page) and its badge.
+    Endpoint("inbox", "/api/v1/notifications/?page_size=20", auth="jwt", seed=seed_inbox),
+    Endpoint("unread-count", "/api/v1/notifications/unread-count/", auth="jwt", seed=seed_inbox),
 ]
 
 

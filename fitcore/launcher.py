@@ -29,15 +29,34 @@ class Program:
     argv: Sequence[str]
 
 
+def realtime_bind_for(bind: str) -> str:
+    """The WebSocket server's HOST:PORT beside the web's: the next port (port 0, any free one, stays 0)."""
+    host, _, port = bind.rpartition(":")
+    return f"{host}:{int(port) + 1 if int(port) else 0}"
+
+
 def instance_programs(
-    *, bind: str, eager_tasks: bool, beat_schedule: Path, gunicorn_config: Path, python: str = sys.executable
+    *,
+    bind: str,
+    eager_tasks: bool,
+    beat_schedule: Path,
+    gunicorn_config: Path,
+    realtime_bind: str | None = None,
+    python: str = sys.executable,
 ) -> list[Program]:
-    """What an instance runs: gunicorn always; a Celery worker and beat unless tasks run eagerly."""
+    """What an instance runs: gunicorn and the WebSocket server always; a Celery worker and beat unless
+    tasks run eagerly."""
+    host, _, port = (realtime_bind or realtime_bind_for(bind)).rpartition(":")
     programs = [
         Program(
             "web",
             [python, "-m", "gunicorn", "fitcore.wsgi:application", "--config", str(gunicorn_config), "--bind", bind],
-        )
+        ),
+        # WebSockets (/ws/notifications/) need an ASGI server; HTTP stays on gunicorn's fast sync workers.
+        Program(
+            "realtime",
+            [python, "-m", "uvicorn", "fitcore.asgi:application", "--host", host, "--port", port, "--no-access-log"],
+        ),
     ]
     if not eager_tasks:
         celery = [python, "-m", "celery", "-A", "fitcore"]

@@ -16,6 +16,10 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
     assert admin.is_staff and admin.is_superuser
     assert admin.check_password(DEMO_ADMIN_PASSWORD)
     assert f"{DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}" in capsys.readouterr().out
+    # A demo inbox, seeded once however often the command runs.
+    from notification.models import Notification
+
+    assert Notification.unscoped.filter(user=admin).count() == 3
 
 
 def test_seed_demo_refuses_without_debug(settings) -> None:

@@ -183,6 +183,57 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
     assert isinstance(listed, model(gen, "PaginatedManagedUserListList"))
     assert [row.email for row in listed.results] == ["bo@acme.example", "ann@acme.example"]
 
+    # --- notifications: Bo's app registers for push, sets preferences, reads a partner message ---
+    bo = as_user(minted.access)
+    device = api(gen, "notifications.notifications_devices_create").sync(
+        client=bo,
+        body=model(gen, "DeviceRegisterInputRequest")(
+            platform=model(gen, "PlatformEnum")("android"), token="fcm:bo-phone", app_version="2.4.0"
+        ),
+    )
+    assert isinstance(device, model(gen, "Device")) and device.active is True
+    devices = api(gen, "notifications.notifications_devices_list").sync(client=bo)
+    assert [d.id for d in devices] == [device.id]
+    preferences = api(gen, "notifications.notifications_preferences_retrieve").sync(client=bo)
+    assert isinstance(preferences, model(gen, "Preferences")) and preferences.quiet_hours is None
+    assert preferences.types.account.email is True and preferences.locked == ["account.email"]
+    switches = model(gen, "ChannelSwitchesRequest")
+    types = model(gen, "NotificationTypeSwitchesRequest")(
+        partner=switches(email=True), weekly_report=switches(push=False)
+    )
+    replaced = api(gen, "notifications.notifications_preferences_update").sync(
+        client=bo,
+        body=model(gen, "PreferencesInputRequest")(
+            types=types, quiet_hours=model(gen, "QuietHoursRequest")(start="22:00", end="07:00"), daily_digest=True
+        ),
+    )
+    assert isinstance(replaced, model(gen, "Preferences"))
+    assert replaced.types.partner.email is True and replaced.quiet_hours.start == "22:00"
+
+    messenger = as_key(make_api_key(tenant, scopes=["notifications:write"]).secret)
+    sent = api(gen, "notifications.notifications_send_create").sync(
+        client=messenger,
+        body=model(gen, "PartnerSendInputRequest")(
+            user=created.id, title="Class moved", body="Yoga is at 7 today.", link="/classes/9", dedupe_key="c9"
+        ),
+    )
+    assert isinstance(sent, model(gen, "Notification")) and sent.type_.value == "partner"
+    inbox = api(gen, "notifications.notifications_list").sync(client=bo, unread=True, page_size=10)
+    assert isinstance(inbox, model(gen, "PaginatedNotificationList"))
+    assert [n.title for n in inbox.results] == ["Class moved"] and inbox.results[0].link == "/classes/9"
+    count = api(gen, "notifications.notifications_unread_count_retrieve").sync(client=bo)
+    assert isinstance(count, model(gen, "UnreadCount")) and count.count == 1
+    read = api(gen, "notifications.notifications_read_create").sync(client=bo, id=sent.id)
+    assert isinstance(read, model(gen, "Notification")) and read.read_at is not None
+    marked = api(gen, "notifications.notifications_read_all_create").sync(
+        client=bo, body=model(gen, "ReadAllInputRequest")()
+    )
+    assert isinstance(marked, model(gen, "ReadAll")) and marked.marked == 0
+    status = api(gen, "notifications.notifications_list").sync(client=messenger, user=created.id)
+    assert isinstance(status, model(gen, "PaginatedNotificationList")) and status.results[0].id == sent.id
+    gone = api(gen, "notifications.notifications_devices_destroy").sync_detailed(client=bo, id=device.id)
+    assert gone.status_code == 204
+
     # --- a tenant admin manages the tenant's keys ------------------------------------------
     admin = UserFactory.create(tenant=tenant, email="boss@acme.example", role=User.Role.TENANT_ADMIN)
     admin.set_password(PASSWORD)

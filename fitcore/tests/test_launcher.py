@@ -110,13 +110,16 @@ class Launch:
     def web_port(self) -> int:
         return int(self.wait_for(r"Listening at: http://127\.0\.0\.1:(\d+)").group(1))
 
+    def realtime_port(self) -> int:
+        return int(self.wait_for(r"Uvicorn running on http://127\.0\.0\.1:(\d+)").group(1))
+
     def programs(self) -> list[str]:
         """Which programs the launcher started, by their command lines."""
         kinds = []
         for proc in process_table().values():
             if proc.ppid == self.process.pid:
                 line = cmdline(proc.pid)
-                kinds += [kind for kind in ("gunicorn", "worker", "beat") if f" {kind} " in f" {line} "]
+                kinds += [kind for kind in ("gunicorn", "uvicorn", "worker", "beat") if f" {kind} " in f" {line} "]
         return sorted(kinds)
 
 
@@ -133,7 +136,11 @@ def launcher_env(tmp_path: Path, **env: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def launched(tmp_path: Path, env: dict[str, str]) -> Iterator[Launch]:
+def launched(tmp_path: Path, env: dict[str, str], *, migrate: bool = False) -> Iterator[Launch]:
+    if migrate:  # as `make run` does first: beat keeps its schedule in the database
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     log = tmp_path / "serve.log"
     argv = [sys.executable, "manage.py", "serve", "--bind", "127.0.0.1:0", "--beat-schedule", str(tmp_path / "beat")]
     with log.open("wb") as out:
@@ -190,6 +197,15 @@ def redis_keys_removed(redis_url: str, name: str) -> Iterator[None]:
             client.close()
 
 
+def assert_websocket_answers(port: int) -> None:
+    """The WebSocket route is served: a bad token gets the protocol's error frame and close code."""
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{port}/ws/notifications/", open_timeout=10) as socket:
+        socket.send('{"type": "authenticate", "token": "not-a-token"}')
+        assert '"code":"token_not_valid"' in socket.recv(timeout=10).replace(" ", "")
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
@@ -201,9 +217,9 @@ def test_with_a_broker_serve_runs_a_worker_and_beat_and_stops_them_all(tmp_path:
     # A queue of this test's own: its worker takes no one else's tasks, and nobody else's worker takes its task.
     queue = f"test-serve-{uuid.uuid4().hex}"
     env = launcher_env(tmp_path, REDIS_URL=redis_url, CELERY_TASK_DEFAULT_QUEUE=queue, CACHE_KEY_PREFIX=queue)
-    with redis_keys_removed(redis_url, queue), launched(tmp_path, env) as launch:
+    with redis_keys_removed(redis_url, queue), launched(tmp_path, env, migrate=True) as launch:
         assert get(launch.web_port(), "/healthz") == 200
-        assert launch.programs() == ["beat", "gunicorn", "worker"]
+        assert launch.programs() == ["beat", "gunicorn", "uvicorn", "worker"]
         client = Celery("serve-test", broker=redis_url, backend=redis_url, set_as_current=False)
         try:
             result = client.send_task("fitcore.ping", args=["through-serve"], queue=queue)
@@ -218,7 +234,8 @@ def test_with_a_broker_serve_runs_a_worker_and_beat_and_stops_them_all(tmp_path:
 def test_without_a_broker_serve_runs_only_the_web_server(tmp_path: Path) -> None:
     with launched(tmp_path, launcher_env(tmp_path)) as launch:
         assert get(launch.web_port(), "/healthz") == 200
-        assert launch.programs() == ["gunicorn"]
+        assert launch.programs() == ["gunicorn", "uvicorn"]
+        assert_websocket_answers(launch.realtime_port())
         stop_and_check_everything_is_gone(launch)
     assert "starting the web only" in launch.output()
 

@@ -11,6 +11,13 @@ DEMO_ADMIN_EMAIL = "admin@fitcore.local"
 DEMO_ADMIN_PASSWORD = "fitcore-demo-admin"  # noqa: S105 - a published demo login, development only
 
 
+DEMO_NOTIFICATIONS = [
+    ("welcome", "system", "Welcome to the FitCore demo", "Explore the API at /api/docs/.", "/api/docs/"),
+    ("weekly", "weekly_report", "Your week in review", "4 workouts, 12.5 km, 2,350 kcal burned.", "/reports/latest"),
+    ("partner", "partner", "New class: Sunrise yoga", "Mondays at 7:00. Book a spot in the app.", "/classes/1"),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo staff login and demo content (idempotent)."
 
@@ -30,3 +37,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo staff user already exists (password unchanged).")
         self.stdout.write(f"  Admin login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        self._demo_inbox(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
+
+    def _demo_inbox(self, user: User) -> None:
+        """A few notifications to look at in GET /api/v1/notifications/ (dedupe keys: seeded once)."""
+        from notification.services import notify
+
+        for key, kind, title, body, link in DEMO_NOTIFICATIONS:
+            notify(user=user, type=kind, title=title, body=body, link=link, dedupe_key=f"demo:{key}")
+        self.stdout.write(f"  Demo inbox: {len(DEMO_NOTIFICATIONS)} notifications for {user.email}")

@@ -1,4 +1,5 @@
-"""`make run`'s server: the web app, plus a Celery worker and beat when tasks go through a broker."""
+"""`make run`'s server: the web app and its WebSocket server, plus a Celery worker and beat when tasks go
+through a broker."""
 
 import os
 from pathlib import Path
@@ -12,12 +13,17 @@ from fitcore.launcher import Supervisor, instance_programs
 
 class Command(BaseCommand):
     help = (
-        "Serve the app under gunicorn and, unless tasks run eagerly (no broker configured), a Celery "
-        "worker and beat. Ctrl-C or SIGTERM stops them all; if one exits, the rest are stopped too."
+        "Serve the app under gunicorn, its WebSockets under uvicorn and, unless tasks run eagerly (no broker "
+        "configured), a Celery worker and beat. Ctrl-C or SIGTERM stops them all; if one exits, the rest are "
+        "stopped too."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT for gunicorn (default: %(default)s).")
+        parser.add_argument(
+            "--realtime-bind",
+            help="HOST:PORT for the WebSocket server (uvicorn; default: the port after --bind's).",
+        )
         parser.add_argument(
             "--beat-schedule",
             type=Path,
@@ -37,6 +43,7 @@ class Command(BaseCommand):
             eager_tasks=settings.CELERY_TASK_ALWAYS_EAGER,
             beat_schedule=options["beat_schedule"],
             gunicorn_config=Path(settings.BASE_DIR) / "gunicorn.conf.py",
+            realtime_bind=options["realtime_bind"],
         )
         if settings.CELERY_TASK_ALWAYS_EAGER:
             self.stderr.write("serve: no broker configured, tasks run inside the web process: starting the web only")
