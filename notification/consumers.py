@@ -89,6 +89,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self._tasks: list[asyncio.Task[None]] = []
+        self.sent: set[Any] = set()
         await self.accept()
         raw = _bearer(self.scope)
         if raw is not None:
@@ -150,12 +151,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         return newest or 0, selectors.unread_count(user=self.user)
 
     async def _forward(self, notification: dict[str, Any]) -> None:
-        if self.user is None or notification.get("id", 0) <= self.last_id:
+        # By id seen, not by "newer than the last": two transactions may commit out of id order.
+        identifier = notification.get("id")
+        if self.user is None or identifier in self.sent:
             return  # not signed in yet, or already sent (the poll and an event can meet)
         if not await database_sync_to_async(_still_allowed)(self.token):
             await self._refuse("token_revoked")
             return
-        self.last_id = notification["id"]
+        self.sent.add(identifier)
+        if len(self.sent) > 1000:
+            self.sent = set(sorted(self.sent)[-500:])
+        self.last_id = max(self.last_id, identifier or 0)
         await self.send_json({"type": "notification", "notification": notification})
 
     async def _refuse(self, code: str) -> None:

@@ -193,6 +193,9 @@ class OutboxMessage(TenantOwned):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="outbox")
     channel = models.CharField(max_length=16, choices=[c for c in Channel.choices if c[0] != Channel.IN_APP])
     device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # An email to another address than the user's own: the security copy of an email change
+    # goes to the previous address too, whose owner may not be the one who changed it.
+    address = models.EmailField(max_length=254, blank=True)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     available_at = models.DateTimeField()
@@ -207,9 +210,9 @@ class OutboxMessage(TenantOwned):
                 fields=["tenant", "notification", "channel", "device"], name="outbox_one_per_target"
             ),
             models.UniqueConstraint(
-                fields=["tenant", "notification", "channel"],
+                fields=["tenant", "notification", "channel", "address"],
                 condition=Q(device__isnull=True),
-                name="outbox_one_email_per_notification",
+                name="outbox_one_email_per_address",
             ),
         ]
         indexes = [

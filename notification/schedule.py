@@ -18,6 +18,7 @@ time, the weekly report on Monday morning, subscription-ending reminders.
 from __future__ import annotations
 
 import logging
+import smtplib
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 
 from users.models import Profile
@@ -125,8 +125,12 @@ def send_daily_digests(window: LocalTimeWindow) -> int:
         .order_by("pk")
     )
     for row in rows.iterator(chunk_size=500):
-        if _digest_due(row, window.end):
+        if not _digest_due(row, window.end):
+            continue
+        try:
             sent += _send_digest(row, window.end)
+        except Exception:  # one bad address or a template bug must not stop everyone after it
+            logger.exception("daily digest for user %s failed", row.user_id)
     return sent
 
 
@@ -143,26 +147,37 @@ def _digest_due(row: NotificationSettings, now: datetime) -> bool:
 
 
 def _send_digest(row: NotificationSettings, now: datetime) -> int:
+    """Claim the user's local day (a conditional UPDATE: overlapping ticks send one digest), then send.
+
+    The send happens outside the claim's transaction. A mail server that is down releases the
+    claim, so a later tick that day tries again; a refused address keeps it (tomorrow, again).
+    """
     user = row.user
     local_day = now.astimezone(zoneinfo.ZoneInfo(user.profile.timezone)).date()
-    with transaction.atomic():
-        # Claim the day first (conditional UPDATE): two overlapping ticks send one digest.
-        claimed = (
-            NotificationSettings.unscoped.filter(pk=row.pk)
-            .exclude(last_digest_on=local_day)
-            .update(last_digest_on=local_day)
-        )
-        if not claimed:
-            return 0
-        unread = list(
-            Notification.objects.for_tenant(user.tenant_id)
-            .filter(user=user, in_app=True, read_at__isnull=True, created_at__gte=now - timedelta(days=1))
-            .order_by("-created_at")
-            .values("title", "body", "type", "created_at")[:50]
-        )
-        if not unread:
-            return 0
+    claimed = (
+        NotificationSettings.unscoped.filter(pk=row.pk)
+        .exclude(last_digest_on=local_day)
+        .update(last_digest_on=local_day)
+    )
+    if not claimed:
+        return 0
+    unread = list(
+        Notification.objects.for_tenant(user.tenant_id)
+        .filter(user=user, in_app=True, read_at__isnull=True, created_at__gte=now - timedelta(days=1))
+        .order_by("-created_at")
+        .values("title", "body", "type", "created_at")[:50]
+    )
+    if not unread:
+        return 0
+    try:
         _digest_email(user, unread, local_day).send()
+    except smtplib.SMTPRecipientsRefused:
+        raise
+    except (smtplib.SMTPException, OSError):
+        NotificationSettings.unscoped.filter(pk=row.pk, last_digest_on=local_day).update(
+            last_digest_on=row.last_digest_on
+        )
+        raise
     return 1
 
 

@@ -23,6 +23,7 @@ from .models import (
     Device,
     NotificationType,
 )
+from .services import PARTNER_DEDUPE_PREFIX
 
 MAX_DATA_BYTES = 4096
 # A deep link: a path of the app (/plans/12), or an absolute URL with a scheme (https:, fitcore:).
@@ -102,15 +103,35 @@ class PartnerSendInputSerializer(serializers.Serializer):
         error_messages={"invalid": "Enter a path starting with / or a URL with a scheme."},
     )
     dedupe_key = serializers.CharField(
-        max_length=MAX_DEDUPE_KEY_LENGTH,
+        max_length=MAX_DEDUPE_KEY_LENGTH - len(PARTNER_DEDUPE_PREFIX),
         required=False,
         help_text="Sending again with a key this user already had returns that notification and sends nothing.",
     )
 
     def validate_data(self, value: dict[str, Any]) -> dict[str, Any]:
+        _check_json_value(value, depth=0)
         if len(orjson.dumps(value)) > MAX_DATA_BYTES:
             raise serializers.ValidationError(f"At most {MAX_DATA_BYTES} bytes as JSON.", code="max_length")
         return value
+
+
+MAX_DATA_DEPTH = 16
+
+
+def _check_json_value(value: Any, *, depth: int) -> None:
+    """What PostgreSQL's jsonb refuses (NUL characters) and needlessly deep nesting, as 400s, not 500s."""
+    if depth > MAX_DATA_DEPTH:
+        raise serializers.ValidationError(f"Nested at most {MAX_DATA_DEPTH} levels deep.", code="max_depth")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise serializers.ValidationError("Text may not contain NUL (\\u0000) characters.", code="null_character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_value(key, depth=depth)
+            _check_json_value(item, depth=depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json_value(item, depth=depth + 1)
 
 
 # --- preferences ---------------------------------------------------------------------
@@ -245,7 +266,7 @@ class DeviceRegisterInputSerializer(serializers.Serializer):
 
 
 class DeviceSerializer(RowSerializer):
-    """A registered device. The token itself is never shown again, only its last characters."""
+    """A registered device. The token itself is never shown again."""
 
     id = serializers.IntegerField(read_only=True)
     platform = serializers.ChoiceField(choices=Device.Platform.choices, read_only=True)

@@ -24,6 +24,8 @@ from fitcore.api.tasks import enqueue_after_commit
 
 from . import preferences, realtime
 from .models import (
+    MAX_BODY_LENGTH,
+    MAX_TITLE_LENGTH,
     Broadcast,
     Channel,
     DeliveryStatus,
@@ -55,19 +57,33 @@ def notify(
     link: str | None = None,
     dedupe_key: str | None = None,
     channels: Collection[str] | None = None,
+    copy_to: Collection[str] = (),
 ) -> Notification:
     """Send ``user`` a notification of ``type`` on the channels their preferences allow.
 
     ``channels`` narrows that further for this one message (the welcome skips email: the
-    confirmation email already greets the new user); it never adds a channel.
+    confirmation email already greets the new user); it never adds a channel. ``copy_to``
+    emails the same message to other addresses as well (an email change's notice goes to
+    the previous address too), when email is on for the type.
 
     Returns the notification; with a ``dedupe_key`` the user already has, returns that one
     and sends nothing (a retried trigger is a no-op). Email and push are held until the
     user's quiet hours end; security mail (``account`` email) is not.
     """
     return _notify(
-        user=user, type=type, title=title, body=body, data=data, link=link, dedupe_key=dedupe_key, channels=channels
+        user=user,
+        type=type,
+        title=title,
+        body=body,
+        data=data,
+        link=link,
+        dedupe_key=dedupe_key,
+        channels=channels,
+        copy_to=copy_to,
     )[0]
+
+
+PARTNER_DEDUPE_PREFIX = "partner:"
 
 
 def partner_message_send(
@@ -79,7 +95,11 @@ def partner_message_send(
     link: str = "",
     dedupe_key: str | None = None,
 ) -> tuple[Notification, bool]:
-    """A tenant's own message to one of its users (POST /notifications/send/); ``(row, created)``."""
+    """A tenant's own message to one of its users (POST /notifications/send/); ``(row, created)``.
+
+    The partner's dedupe keys live in a namespace of their own (``partner:``): a guessed
+    key of ours (``broadcast:12``) must not suppress a FitCore notification.
+    """
     return _notify(
         user=recipient,
         type=NotificationType.PARTNER,
@@ -87,7 +107,7 @@ def partner_message_send(
         body=body,
         data=data,
         link=link,
-        dedupe_key=dedupe_key,
+        dedupe_key=f"{PARTNER_DEDUPE_PREFIX}{dedupe_key}" if dedupe_key else None,
     )
 
 
@@ -101,9 +121,13 @@ def _notify(
     link: str | None,
     dedupe_key: str | None,
     channels: Collection[str] | None = None,
+    copy_to: Collection[str] = (),
 ) -> tuple[Notification, bool]:
     if type not in NotificationType.values:
         raise ValueError(f"Unknown notification type {type!r}.")
+    # Shortened rather than refused: a long tenant name must not make a sign-up fail.
+    title = _shorten(" ".join(title.split()), MAX_TITLE_LENGTH)
+    body = _shorten(body, MAX_BODY_LENGTH)
     data = dict(data or {})
     now = timezone.now()
     with transaction.atomic():
@@ -128,7 +152,9 @@ def _notify(
             link=link or "",
             dedupe_key=dedupe_key or "",
             in_app=matrix[Channel.IN_APP],
-            email_status=DeliveryStatus.PENDING if wants_email else DeliveryStatus.SKIPPED,
+            email_status=DeliveryStatus.PENDING
+            if wants_email or (copy_to and matrix[Channel.EMAIL])
+            else DeliveryStatus.SKIPPED,
             push_status=DeliveryStatus.PENDING if devices else DeliveryStatus.SKIPPED,
         )
         try:
@@ -140,10 +166,12 @@ def _notify(
             if existing is None:
                 raise
             return existing, False
-        targets: list[tuple[str, Device | None]] = [(Channel.EMAIL, None)] if wants_email else []
-        targets += [(Channel.PUSH, device) for device in devices]
+        targets: list[tuple[str, Device | None, str]] = [(Channel.EMAIL, None, "")] if wants_email else []
+        if matrix[Channel.EMAIL]:
+            targets += [(Channel.EMAIL, None, address) for address in dict.fromkeys(copy_to) if address != user.email]
+        targets += [(Channel.PUSH, device, "") for device in devices]
         messages = []
-        for channel, device in targets:
+        for channel, device, address in targets:
             available_at = preferences.hold_until(quiet, type, channel, now)
             messages.append(
                 OutboxMessage(
@@ -151,6 +179,7 @@ def _notify(
                     notification=notification,
                     channel=channel,
                     device=device,
+                    address=address,
                     available_at=available_at,
                     # Queued on commit if due now; a held one is queued by the re-send task when due.
                     enqueued_at=now if available_at <= now else None,
@@ -161,6 +190,10 @@ def _notify(
         if notification.in_app:
             realtime.publish_after_commit(notification)
     return notification, True
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1].rstrip()}…"
 
 
 def _by_dedupe_key(user: User, dedupe_key: str) -> Notification | None:
@@ -329,7 +362,12 @@ def device_register(*, user: User, platform: str, token: str, app_version: str =
 
 
 def device_delete(*, device: Device) -> None:
-    device.delete()
+    """Sign a device out of push. Deactivated, not deleted: deliveries already written for it
+    (held by quiet hours, or a notify() running right now) end as skipped instead of losing
+    their row or failing the caller's transaction on a vanished foreign key."""
+    Device.unscoped.filter(pk=device.pk).update(
+        active=False, deactivated_reason="signed_out", updated_at=timezone.now()
+    )
 
 
 def device_deactivate(*, device_id: int, reason: str) -> None:
@@ -358,76 +396,90 @@ def retry_delay(attempts: int) -> int:
 
 # How early a queued retry may run before its row's available_at (clocks, countdown rounding).
 _EARLY_SLACK = timedelta(seconds=5)
+# While a worker sends, its row is held this long: nobody else picks it up. A worker that dies
+# mid-send leaves the row to the re-send once the lease is over (then it may go out twice).
+SEND_LEASE = timedelta(minutes=5)
 
 
 def outbox_deliver(*, message_id: int) -> str:
-    """Deliver one outbox row, at most once; returns what happened (for logs and tests).
+    """Deliver one outbox row; returns what happened (for logs and tests).
 
-    The row is locked for the send (``SKIP LOCKED``: a second worker holding the same id
-    moves on) and marked in the same transaction. A transient provider error records the
-    attempt, holds the row back by the backoff and raises ``TransientDeliveryError`` after
-    commit, for the task to retry; after NOTIFICATION_MAX_ATTEMPTS the row is failed.
+    Three steps, so no transaction (and on SQLite no database lock) is held while a provider
+    answers: claim the row (``SKIP LOCKED``: a worker holding the same id moves on; the
+    attempt is counted and the row leased), send, record the outcome. A transient error, or
+    any unexpected one, holds the row back by the backoff and raises
+    ``TransientDeliveryError`` for the task to retry; the row fails after
+    NOTIFICATION_MAX_ATTEMPTS attempts, whatever kind of error they met.
     """
     from .delivery import DeliveryFailed, InvalidTarget, RetryableDeliveryError, deliver
 
     now = timezone.now()
-    retry: TransientDeliveryError | None = None
     with transaction.atomic():
         message = (
             OutboxMessage.unscoped.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__user__profile", "device")
+            .select_related("notification__user__profile", "notification__user__tenant", "device")
             .filter(pk=message_id, status=DeliveryStatus.PENDING)
             .first()
         )
         if message is None:
-            return "gone"  # sent, failed or skipped already, or locked by a worker sending it now
+            return "gone"  # sent, failed or skipped already, or claimed by a worker sending it now
         if message.available_at > now + _EARLY_SLACK:
             return "held"
         message.attempts += 1
-        try:
-            deliver(message)
-        except InvalidTarget as error:
-            if message.device_id is not None:
-                device_deactivate(device_id=message.device_id, reason=error.reason)
-            _finish(message, DeliveryStatus.SKIPPED, now, error=str(error))
-            return "invalid_target"
-        except DeliveryFailed as error:
-            _finish(message, DeliveryStatus.FAILED, now, error=str(error))
+        message.available_at = message.enqueued_at = now + SEND_LEASE
+        message.save(update_fields=["attempts", "available_at", "enqueued_at", "updated_at"])
+
+    try:
+        deliver(message)
+    except InvalidTarget as error:
+        if message.device_id is not None and error.reason != "moved":
+            device_deactivate(device_id=message.device_id, reason=error.reason)
+        _finish(message, DeliveryStatus.SKIPPED, error=str(error))
+        return "invalid_target"
+    except DeliveryFailed as error:
+        _finish(message, DeliveryStatus.FAILED, error=str(error))
+        return "failed"
+    except Exception as error:
+        if not isinstance(error, RetryableDeliveryError):
+            # A bug or a misconfiguration (a template, a credential file): logged with its
+            # traceback, and retried like a provider outage, within the same attempt budget.
+            logger.exception("delivering outbox message %s failed unexpectedly", message.pk)
+        retry_after = getattr(error, "retry_after", None) or 0
+        if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            _finish(message, DeliveryStatus.FAILED, error=f"gave up after {message.attempts} attempts: {error}")
             return "failed"
-        except RetryableDeliveryError as error:
-            if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-                _finish(
-                    message, DeliveryStatus.FAILED, now, error=f"gave up after {message.attempts} attempts: {error}"
-                )
-                return "failed"
-            delay = max(retry_delay(message.attempts), error.retry_after or 0)
-            message.available_at = message.enqueued_at = now + timedelta(seconds=delay)
-            message.last_error = str(error)[:500]
-            message.save(update_fields=["attempts", "available_at", "enqueued_at", "last_error", "updated_at"])
-            retry = TransientDeliveryError(str(error), retry_in=delay)
-        else:
-            _finish(message, DeliveryStatus.SENT, now)
-            return "sent"
-    assert retry is not None  # noqa: S101 - the only way out of the block without a return
-    raise retry
-
-
-def _finish(message: OutboxMessage, status: str, now: datetime, *, error: str = "") -> None:
-    message.status = status
-    message.sent_at = now if status == DeliveryStatus.SENT else None
-    message.last_error = error[:500]
-    message.save(update_fields=["status", "attempts", "sent_at", "last_error", "updated_at"])
-    _refresh_channel_status(message)
-
-
-def _refresh_channel_status(message: OutboxMessage) -> None:
-    """The notification's email/push status from its outbox rows: sent if any target got it,
-    pending while any is pending, else failed (or skipped when every target was refused)."""
-    field = "email_status" if message.channel == Channel.EMAIL else "push_status"
-    statuses = set(
-        OutboxMessage.unscoped.filter(notification_id=message.notification_id, channel=message.channel).values_list(
-            "status", flat=True
+        delay = max(retry_delay(message.attempts), retry_after)
+        later = timezone.now() + timedelta(seconds=delay)
+        OutboxMessage.unscoped.filter(pk=message.pk, status=DeliveryStatus.PENDING).update(
+            available_at=later, enqueued_at=later, last_error=f"{type(error).__name__}: {error}"[:500]
         )
+        raise TransientDeliveryError(str(error), retry_in=delay) from error
+    _finish(message, DeliveryStatus.SENT)
+    return "sent"
+
+
+def _finish(message: OutboxMessage, status: str, *, error: str = "") -> None:
+    with transaction.atomic():
+        OutboxMessage.unscoped.filter(pk=message.pk, status=DeliveryStatus.PENDING).update(
+            status=status,
+            sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
+            last_error=error[:500],
+            updated_at=timezone.now(),
+        )
+        _refresh_channel_status(message.notification_id, message.channel)
+
+
+def _refresh_channel_status(notification_id: int, channel: str) -> None:
+    """The notification's email/push status from its outbox rows: sent if any target got it,
+    pending while any is pending, else failed (or skipped when every target was refused).
+
+    The notification row is locked first: two targets finishing at once must not each read
+    the other as still pending and leave the status pending for good.
+    """
+    Notification.unscoped.select_for_update().filter(pk=notification_id).values_list("pk", flat=True).first()
+    field = "email_status" if channel == Channel.EMAIL else "push_status"
+    statuses = set(
+        OutboxMessage.unscoped.filter(notification_id=notification_id, channel=channel).values_list("status", flat=True)
     )
     if DeliveryStatus.SENT in statuses:
         status = DeliveryStatus.SENT
@@ -437,7 +489,7 @@ def _refresh_channel_status(message: OutboxMessage) -> None:
         status = DeliveryStatus.FAILED
     else:
         status = DeliveryStatus.SKIPPED
-    Notification.unscoped.filter(pk=message.notification_id).update(**{field: status})
+    Notification.unscoped.filter(pk=notification_id).update(**{field: status})
 
 
 def outbox_requeue_due(*, now: datetime | None = None, limit: int = 1000) -> int:

@@ -44,4 +44,6 @@ def email_changed(sender: type, user: Any, old_email: str, **kwargs: Any) -> Non
         title="Your email address was changed",
         body=f"The email address of your account was changed from {old_email} to {user.email}.",
         data={"event": "email_changed", "old_email": old_email, "new_email": user.email},
+        # Whoever changed it can read the new inbox; the previous owner must hear of it too.
+        copy_to=[old_email],
     )

@@ -157,7 +157,11 @@ class AutoSchema(SpectacularAutoSchema):
         return [scheme for scheme in auth if "apiKeyAuth" not in scheme]
 
     def _accepts_api_keys(self) -> bool:
-        perms = getattr(self.view, "permission_classes", None) or []
+        # The view's own get_permissions(): a viewset may pick them per action (view.action is set here).
+        try:
+            perms = [type(permission) for permission in self.view.get_permissions()]
+        except (AttributeError, TypeError):  # a get_permissions() that needs a real request
+            perms = list(getattr(self.view, "permission_classes", None) or [])
         if any(issubclass(p, IsEndUser) for p in perms):
             return False
         scoped = any(issubclass(p, ScopedAccess) for p in perms)

@@ -281,6 +281,8 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # Where links in emails send people: the app's (or web client's) screens, which call the API.
 FRONTEND_URL = env("FRONTEND_URL", default="http://localhost:3000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="FitCore <no-reply@fitcore.invalid>")
+# Seconds a mail server may take to answer: a hung one fails the send (retried) instead of a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Client ids that id_tokens must be issued for (the "aud" claim); comma-separated,
 # since iOS, Android and web apps each have their own.
@@ -483,6 +485,9 @@ LOGGING: dict[str, Any] = {
             "level": env("ACCESS_LOG_LEVEL", default="INFO"),
             "propagate": False,
         },
+        # httpx logs every request's URL at INFO, and an APNs URL holds the device token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -44,11 +44,15 @@ def deliver(message: OutboxMessage) -> None:
     from .push import send_push
 
     if message.channel == Channel.EMAIL:
-        send_email(message.notification)
+        send_email(message.notification, address=message.address or None)
     else:
-        if message.device is None or not message.device.active:
-            raise InvalidTarget("The device was removed or deactivated before delivery.", reason="inactive")
-        send_push(message.notification, message.device)
+        device = message.device
+        if device is None or not device.active:
+            raise InvalidTarget("The device was signed out or deactivated before delivery.", reason="inactive")
+        if device.user_id != message.notification.user_id:
+            # The token moved to another account (the phone changed hands) while this waited.
+            raise InvalidTarget("The device now belongs to another user.", reason="moved")
+        send_push(message.notification, device)
 
 
 __all__ = ["DeliveryError", "DeliveryFailed", "InvalidTarget", "RetryableDeliveryError", "deliver"]

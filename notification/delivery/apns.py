@@ -12,7 +12,6 @@ documented reasons:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from typing import Any
@@ -21,12 +20,11 @@ import httpx
 import jwt
 
 from . import DeliveryFailed, InvalidTarget, RetryableDeliveryError
-from .push import PushMessage
+from .push import APNS_TOKEN, PushMessage
 
 PRODUCTION = "https://api.push.apple.com"
 SANDBOX = "https://api.sandbox.push.apple.com"
 TOKEN_LIFETIME_SECONDS = 50 * 60
-_DEVICE_TOKEN = re.compile(r"[0-9a-fA-F]{64,200}")
 _DEAD_TOKEN_REASONS = {"BadDeviceToken", "DeviceTokenNotForTopic", "Unregistered"}
 
 
@@ -72,7 +70,7 @@ class ApnsProvider:
             self._token = None
 
     def send(self, token: str, message: PushMessage) -> None:
-        if not _DEVICE_TOKEN.fullmatch(token):
+        if not APNS_TOKEN.fullmatch(token):
             raise InvalidTarget("Not an APNs device token (hexadecimal).", reason="invalid_token")
         payload: dict[str, Any] = {
             "aps": {"alert": {"title": message.title, "body": message.body}, "sound": "default"},

@@ -52,22 +52,23 @@ def template_context(notification: Notification) -> dict[str, Any]:
     }
 
 
-def render_email(notification: Notification) -> EmailMultiAlternatives:
+def render_email(notification: Notification, address: str | None = None) -> EmailMultiAlternatives:
     context = template_context(notification)
     names = [f"notification/email/{notification.type}", "notification/email/default"]
     text = select_template([f"{name}.txt" for name in names]).render(context)
     html = select_template([f"{name}.html" for name in names]).render(context)
     subject = " ".join(notification.title.split())  # one line, whatever the title holds
-    email = EmailMultiAlternatives(subject=subject, body=text, to=[notification.user.email])
+    email = EmailMultiAlternatives(subject=subject, body=text, to=[address or notification.user.email])
     email.attach_alternative(html, "text/html")
     return email
 
 
-def send_email(notification: Notification) -> None:
+def send_email(notification: Notification, address: str | None = None) -> None:
+    """To the user's address, or to ``address`` (a security copy for a previous address)."""
     user = notification.user
-    if not user.is_active or not user.email:
+    if not user.is_active or not (address or user.email):
         raise InvalidTarget("The user is deactivated or has no email address.", reason="no_address")
-    email = render_email(notification)
+    email = render_email(notification, address)
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as error:

@@ -144,7 +144,7 @@ class FcmProvider:
         }
         code = next(iter(codes), status)
         summary = f"FCM {response.status_code} {code}: {text}"
-        if code == "UNREGISTERED" or response.status_code == 404:
+        if code == "UNREGISTERED":  # by FCM's code only: a wrong project id or a proxy's 404 is not the token's fault
             raise InvalidTarget(summary, reason="unregistered")
         if code == "SENDER_ID_MISMATCH":
             raise InvalidTarget(summary, reason="sender_id_mismatch")

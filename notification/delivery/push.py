@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_TITLE = 100
+APNS_TOKEN = re.compile(r"[0-9a-fA-F]{64,200}")
 MAX_BODY = 500
 
 
@@ -133,6 +135,14 @@ def _build_providers() -> dict[str, PushProvider]:
     return providers
 
 
+def provider_for(device: Device) -> PushProvider:
+    """The platform's provider; an iPhone app that registered an FCM token (not APNs hex) goes to FCM."""
+    providers = configured_providers()
+    provider = providers[device.platform]
+    if provider.name == "apns" and not APNS_TOKEN.fullmatch(device.token):
+        return providers["android"]  # FCM when configured, the log otherwise
+    return provider
+
+
 def send_push(notification: Notification, device: Device) -> None:
-    provider = configured_providers()[device.platform]
-    provider.send(device.token, build_message(notification))
+    provider_for(device).send(device.token, build_message(notification))

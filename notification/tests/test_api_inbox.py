@@ -260,3 +260,17 @@ def test_partner_messages_are_rate_limited_per_key(tenant, user, monkeypatch) ->
     assert Notification.unscoped.count() == 3
     # Reading is not limited by it.
     assert sender.get(INBOX).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"k": "a\u0000b"}, {"a\u0000": 1}, {"deep": __import__("functools").reduce(lambda v, _: [v], range(300), 0)}],
+    ids=["nul in a value", "nul in a key", "300 levels deep"],
+)
+def test_partner_data_that_storage_or_encoding_would_choke_on_is_a_400(tenant, user, data) -> None:
+    sender = api_key_client_for(tenant, scopes=["notifications:write"])
+
+    response = sender.post(f"{INBOX}send/", {"user": user.pk, "title": "t", "body": "b", "data": data}, format="json")
+
+    assert response.status_code == 400 and response.json()["errors"][0]["field"].startswith("data")
+    assert not Notification.unscoped.exists()

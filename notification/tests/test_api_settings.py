@@ -169,8 +169,13 @@ def test_deleting_a_device_is_for_its_owner(user_client: APIClient, tenant, user
 
     assert other.delete(f"{DEVICES}{mine['id']}/").status_code == 404
     assert user_client.delete(f"{DEVICES}{mine['id']}/").status_code == 204
-    assert not Device.unscoped.exists()
+    signed_out = Device.unscoped.get()  # kept for the deliveries already written for it, never pushed to again
+    assert (signed_out.active, signed_out.deactivated_reason) == (False, "signed_out")
+    assert user_client.get(DEVICES).json() == []
     assert user_client.delete(f"{DEVICES}{mine['id']}/").status_code == 404
+    # Registering the token again brings the same device back.
+    again = user_client.post(DEVICES, {"platform": "android", "token": FCM_TOKEN}, format="json")
+    assert again.status_code == 200 and again.json()["id"] == mine["id"] and again.json()["active"] is True
 
 
 def test_devices_list_in_one_query(user_client: APIClient, django_assert_max_num_queries) -> None:

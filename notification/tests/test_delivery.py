@@ -122,7 +122,9 @@ def test_an_email_change_notifies_once(user, django_capture_on_commit_callbacks)
 
     (changed,) = account_notes(user)
     assert changed.data == {"event": "email_changed", "old_email": old, "new_email": "moved@example.com"}
-    assert [m.to for m in mail.outbox] == [["moved@example.com"]]
+    # The previous address hears of it too: whoever changed it may not be its owner.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([old, "moved@example.com"])
+    assert {m.subject for m in mail.outbox} == {"Your email address was changed"}
 
 
 # --- dedupe and channels -----------------------------------------------------------------------
@@ -326,3 +328,78 @@ def test_a_deactivated_user_gets_no_email(user, django_capture_on_commit_callbac
         sent = notify(user=user, type="system", title="t", body="b")
     sent.refresh_from_db()
     assert sent.email_status == "skipped" and mail.outbox == []
+
+
+# --- found in review --------------------------------------------------------------------------
+
+
+def test_a_held_push_does_not_follow_the_token_to_its_next_owner(user, tenant, monkeypatch) -> None:
+    from notification.delivery import push
+
+    ProfileFactory(user=user, timezone="UTC")
+    everything_on(user, quiet=(time(0), time(23, 59)))
+    device_register(user=user, platform=Device.Platform.ANDROID, token="shared-phone")
+    held = notify(user=user, type="partner", title="For the first owner", body="…")
+    new_owner = UserFactory(tenant=tenant)
+    device_register(user=new_owner, platform=Device.Platform.ANDROID, token="shared-phone")
+    sent: list[str] = []
+    monkeypatch.setattr(push.LoggingPushProvider, "send", lambda self, token, message: sent.append(message.title))
+    message = OutboxMessage.unscoped.get(notification=held, channel="push")
+    OutboxMessage.unscoped.filter(pk=message.pk).update(available_at=datetime.now(tz=UTC))
+    assert services.outbox_deliver(message_id=message.pk) == "invalid_target"
+    assert sent == []
+    held.refresh_from_db()
+    assert held.push_status == "skipped" and Device.unscoped.get().active  # the new owner's phone stays on
+
+
+def test_an_unexpected_sender_error_counts_as_an_attempt(user, settings, monkeypatch) -> None:
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    everything_on(user)
+    monkeypatch.setattr(
+        "notification.delivery.email.render_email", lambda *args: (_ for _ in ()).throw(KeyError("template"))
+    )
+    sent = notify(user=user, type="system", title="t", body="b")
+    message = OutboxMessage.unscoped.get(notification=sent)
+
+    with pytest.raises(services.TransientDeliveryError):
+        services.outbox_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 1) and "KeyError" in message.last_error
+    OutboxMessage.unscoped.filter(pk=message.pk).update(available_at=datetime.now(tz=UTC))
+    assert services.outbox_deliver(message_id=message.pk) == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 2)
+
+
+def test_signing_a_device_out_skips_its_held_deliveries(user) -> None:
+    everything_on(user, quiet=(time(0), time(23, 59)))
+    device, _ = device_register(user=user, platform=Device.Platform.IOS, token="ab" * 32)
+    held = notify(user=user, type="partner", title="t", body="b")
+    services.device_delete(device=device)
+
+    message = OutboxMessage.unscoped.get(notification=held, channel="push")
+    OutboxMessage.unscoped.filter(pk=message.pk).update(available_at=datetime.now(tz=UTC))
+    assert services.outbox_deliver(message_id=message.pk) == "invalid_target"
+    held.refresh_from_db()
+    assert held.push_status == "skipped"
+
+
+def test_long_titles_are_shortened_not_refused(user, tenant) -> None:
+    tenant.name = "N" * 250
+    tenant.save()
+    from allauth.account.signals import user_signed_up
+
+    user_signed_up.send(sender=type(user), request=None, user=user)
+    (welcome,) = account_notes(user)
+    assert len(welcome.title) == 200 and welcome.title.endswith("…")
+
+
+def test_partner_dedupe_keys_cannot_cancel_our_own(user, tenant) -> None:
+    from notification.models import Broadcast
+    from notification.services import broadcast_run, partner_message_send
+
+    broadcast = Broadcast.objects.create(tenant=tenant, title="From FitCore", body="…")
+    partner_message_send(recipient=user, title="Sneaky", body="…", dedupe_key=broadcast.dedupe_key)
+
+    broadcast_run(broadcast_id=broadcast.pk)
+    assert Notification.unscoped.filter(user=user, title="From FitCore").exists()

@@ -264,3 +264,31 @@ def test_without_providers_pushes_are_logged(user, pushed, caplog) -> None:
         assert pushed().push_status == "sent"
         assert not mock.calls
     assert "push not sent (no provider configured)" in caplog.text and "ken-1234" in caplog.text
+
+
+def test_an_fcm_404_without_unregistered_is_not_the_tokens_fault(user, fcm, pushed) -> None:
+    device, _ = device_register(user=user, platform=Device.Platform.ANDROID, token="fcm:fine")
+    with respx.mock() as mock:
+        token_route(mock)
+        mock.post(FCM_SEND).respond(404, text="<html>Not Found</html>")  # a wrong project id, a proxy
+        assert pushed().push_status == "failed"
+    device.refresh_from_db()
+    assert device.active
+
+
+def test_with_apns_configured_an_iphones_fcm_token_still_goes_to_fcm(user, fcm, apns, pushed) -> None:
+    device_register(user=user, platform=Device.Platform.IOS, token="fcm:ios-app-uses-firebase")
+    device_register(user=user, platform=Device.Platform.IOS, token=APNS_TOKEN)
+    with respx.mock(assert_all_called=True) as mock:
+        token_route(mock)
+        fcm_send = mock.post(FCM_SEND).respond(json={"name": "ok"})
+        apns_send = mock.post(APNS_URL).respond(200)
+        assert pushed().push_status == "sent"
+    assert fcm_send.call_count == apns_send.call_count == 1
+
+
+def test_httpx_does_not_log_request_urls_that_carry_device_tokens() -> None:
+    from django.conf import settings
+
+    assert settings.LOGGING["loggers"]["httpx"]["level"] == "WARNING"
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)

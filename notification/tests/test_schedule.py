@@ -161,3 +161,28 @@ def test_the_export_and_dashboard_carry_the_users_notifications(user) -> None:
     assert export["preferences"]["types"]["account"]["email"] is True
     dashboard = client.get("/api/v1/users/me/dashboard/").json()["sections"]["notifications"]
     assert dashboard == {"unread": 1}
+
+
+def test_one_refused_address_does_not_stop_the_other_digests(tenant, settings, monkeypatch, caplog) -> None:
+    import smtplib
+
+    settings.NOTIFICATION_DIGEST_HOUR = 8
+    first, second = digest_user(tenant, zone="UTC"), digest_user(tenant, zone="UTC")
+    for reader in (first, second):
+        with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=False):
+            notify(user=reader, type="system", title="News", body="…")
+    mail.outbox.clear()
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+
+    def refuse_first(self, messages):
+        if messages[0].to == [first.email]:
+            raise smtplib.SMTPRecipientsRefused({first.email: (550, b"no such user")})
+        return original(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_first)
+
+    assert send_daily_digests(window(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))) == 1
+    assert [m.to for m in mail.outbox] == [[second.email]]
+    assert f"daily digest for user {first.pk} failed" in caplog.text
