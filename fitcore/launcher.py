@@ -44,8 +44,8 @@ def instance_programs(
     realtime_bind: str | None = None,
     python: str = sys.executable,
 ) -> list[Program]:
-    """What an instance runs: gunicorn and the WebSocket server always; a Celery worker and beat unless
-    tasks run eagerly."""
+    """What an instance runs: gunicorn and the WebSocket server always; a Celery worker and beat when
+    tasks go through a broker, the in-process scheduler (``manage.py run_periodic``) when they do not."""
     host, _, port = (realtime_bind or realtime_bind_for(bind)).rpartition(":")
     programs = [
         Program(
@@ -58,7 +58,10 @@ def instance_programs(
             [python, "-m", "uvicorn", "fitcore.asgi:application", "--host", host, "--port", port, "--no-access-log"],
         ),
     ]
-    if not eager_tasks:
+    if eager_tasks:
+        # No broker, so no beat: the periodic tasks (outbox re-send, digest) run in a process of their own.
+        programs.append(Program("scheduler", [python, "manage.py", "run_periodic"]))
+    else:
         celery = [python, "-m", "celery", "-A", "fitcore"]
         programs += [
             Program("worker", [*celery, "worker", "--loglevel=INFO"]),

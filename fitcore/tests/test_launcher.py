@@ -119,7 +119,11 @@ class Launch:
         for proc in process_table().values():
             if proc.ppid == self.process.pid:
                 line = cmdline(proc.pid)
-                kinds += [kind for kind in ("gunicorn", "uvicorn", "worker", "beat") if f" {kind} " in f" {line} "]
+                kinds += [
+                    kind
+                    for kind in ("gunicorn", "uvicorn", "worker", "beat", "run_periodic")
+                    if f" {kind} " in f" {line} "
+                ]
         return sorted(kinds)
 
 
@@ -234,7 +238,7 @@ def test_with_a_broker_serve_runs_a_worker_and_beat_and_stops_them_all(tmp_path:
 def test_without_a_broker_serve_runs_only_the_web_server(tmp_path: Path) -> None:
     with launched(tmp_path, launcher_env(tmp_path)) as launch:
         assert get(launch.web_port(), "/healthz") == 200
-        assert launch.programs() == ["gunicorn", "uvicorn"]
+        assert launch.programs() == ["gunicorn", "run_periodic", "uvicorn"]
         assert_websocket_answers(launch.realtime_port())
         stop_and_check_everything_is_gone(launch)
     assert "starting the web only" in launch.output()

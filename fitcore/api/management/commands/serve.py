@@ -46,7 +46,10 @@ class Command(BaseCommand):
             realtime_bind=options["realtime_bind"],
         )
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            self.stderr.write("serve: no broker configured, tasks run inside the web process: starting the web only")
+            self.stderr.write(
+                "serve: no broker configured, tasks run inside the web process: starting the web only "
+                "(and run_periodic for the periodic tasks)"
+            )
         # Children inherit this environment, DJANGO_SETTINGS_MODULE and the SECRET_KEY
         # the settings resolved included, so every process runs the same configuration.
         supervisor = Supervisor(

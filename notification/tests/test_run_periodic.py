@@ -1,0 +1,43 @@
+"""Without a broker, the periodic tasks run in-process from the same schedule staff edit in the admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from notification.management.commands.run_periodic import run_due
+from notification.models import OutboxMessage
+from notification.services import notify, preferences_set
+
+pytestmark = pytest.mark.django_db
+
+
+def test_due_tasks_run_once_per_interval_and_disabled_ones_not_at_all(user, django_capture_on_commit_callbacks) -> None:
+    preferences_set(
+        user=user,
+        matrix={"system": {"in_app": True, "email": True, "push": False}},
+        quiet_hours=None,
+        daily_digest=False,
+    )
+    notification = notify(user=user, type="system", title="Lost by the broker", body="…")  # never queued: no commit
+    OutboxMessage.unscoped.filter(notification=notification).update(enqueued_at=timezone.now() - timedelta(minutes=2))
+    PeriodicTask.objects.filter(task="notification.local_time_tick").update(enabled=False)
+    last_run: dict[int, float] = {}
+
+    assert run_due(last_run, now=1000.0) == ["notification: re-send the outbox"]
+    assert run_due(last_run, now=1030.0) == []  # its interval is 60 s
+    assert run_due(last_run, now=1060.0) == ["notification: re-send the outbox"]
+    notification.refresh_from_db()
+    assert notification.email_status == "sent"
+
+
+def test_the_command_runs_what_is_due_and_reports_it() -> None:
+    out = StringIO()
+    call_command("run_periodic", once=True, stdout=out)
+    assert "run_periodic: ran notification: re-send the outbox" in out.getvalue()
+    assert "run_periodic: ran notification: local-time tick" in out.getvalue()
