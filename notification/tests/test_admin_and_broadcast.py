@@ -89,6 +89,7 @@ def test_the_command_shows_progress_and_refuses_bad_input(tenant, crowd) -> None
         call_command("broadcast", tenant=tenant.slug, title="t", stdout=StringIO())
 
 
+@pytest.mark.usefixtures("beat_entries")
 def test_admin_pages_list_and_show_without_tokens(
     staff_client: Client, user, django_capture_on_commit_callbacks
 ) -> None:

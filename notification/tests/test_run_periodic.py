@@ -14,7 +14,7 @@ from notification.management.commands.run_periodic import run_due
 from notification.models import OutboxMessage
 from notification.services import notify, preferences_set
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beat_entries")]
 
 
 def test_due_tasks_run_once_per_interval_and_disabled_ones_not_at_all(user, django_capture_on_commit_callbacks) -> None:

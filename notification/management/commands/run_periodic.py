@@ -54,7 +54,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         last_run: dict[int, float] = {}
         while True:
-            close_old_connections()
             try:
                 for name in run_due(last_run, time.monotonic()):
                     self.stdout.write(f"run_periodic: ran {name}")
@@ -63,3 +62,4 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(options["poll"])
+            close_old_connections()  # as after a request: a long-lived process must not keep a dead connection
