@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fitcore.api.exceptions import ApplicationError
 from fitcore.api.tasks import enqueue_after_commit
+from users.emails import canonical_email_or_none
 
 from . import preferences, realtime
 from .models import (
@@ -142,6 +143,7 @@ def _notify(
         quiet = _quiet_hours(user)
         devices = list(_active_devices(user)) if matrix[Channel.PUSH] and user.is_active else []
         wants_email = matrix[Channel.EMAIL] and user.is_active and bool(user.email)
+        copies = sorted(_copy_addresses(copy_to, user)) if matrix[Channel.EMAIL] else []
         notification = Notification(
             tenant_id=user.tenant_id,
             user=user,
@@ -152,9 +154,7 @@ def _notify(
             link=link or "",
             dedupe_key=dedupe_key or "",
             in_app=matrix[Channel.IN_APP],
-            email_status=DeliveryStatus.PENDING
-            if wants_email or (copy_to and matrix[Channel.EMAIL])
-            else DeliveryStatus.SKIPPED,
+            email_status=DeliveryStatus.PENDING if wants_email or copies else DeliveryStatus.SKIPPED,
             push_status=DeliveryStatus.PENDING if devices else DeliveryStatus.SKIPPED,
         )
         try:
@@ -167,8 +167,7 @@ def _notify(
                 raise
             return existing, False
         targets: list[tuple[str, Device | None, str]] = [(Channel.EMAIL, None, "")] if wants_email else []
-        if matrix[Channel.EMAIL]:
-            targets += [(Channel.EMAIL, None, address) for address in dict.fromkeys(copy_to) if address != user.email]
+        targets += [(Channel.EMAIL, None, address) for address in copies]
         targets += [(Channel.PUSH, device, "") for device in devices]
         messages = []
         for channel, device, address in targets:
@@ -190,6 +189,12 @@ def _notify(
         if notification.in_app:
             realtime.publish_after_commit(notification)
     return notification, True
+
+
+def _copy_addresses(addresses: Collection[str], user: User) -> set[str]:
+    """Each other mailbox once: canonical (a case-only difference is the same mailbox), not the user's own."""
+    canonical = {canonical_email_or_none(address) for address in addresses}
+    return {address for address in canonical if address and address != user.email}
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -396,9 +401,13 @@ def retry_delay(attempts: int) -> int:
 
 # How early a queued retry may run before its row's available_at (clocks, countdown rounding).
 _EARLY_SLACK = timedelta(seconds=5)
-# While a worker sends, its row is held this long: nobody else picks it up. A worker that dies
-# mid-send leaves the row to the re-send once the lease is over (then it may go out twice).
-SEND_LEASE = timedelta(minutes=5)
+
+
+def send_lease() -> timedelta:
+    """While a worker sends, its row is held this long: nobody else picks it up. Longer than a task
+    may live (Celery kills it at CELERY_TASK_TIME_LIMIT), so only a dead worker's row is taken over
+    (and then it may go out twice)."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
 def outbox_deliver(*, message_id: int) -> str:
@@ -425,14 +434,18 @@ def outbox_deliver(*, message_id: int) -> str:
             return "gone"  # sent, failed or skipped already, or claimed by a worker sending it now
         if message.available_at > now + _EARLY_SLACK:
             return "held"
+        if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            # Every attempt so far was claimed and never recorded: the sends kill their worker.
+            _finish(message, DeliveryStatus.FAILED, error=f"gave up after {message.attempts} attempts: worker lost")
+            return "failed"
         message.attempts += 1
-        message.available_at = message.enqueued_at = now + SEND_LEASE
+        message.available_at = message.enqueued_at = now + send_lease()
         message.save(update_fields=["attempts", "available_at", "enqueued_at", "updated_at"])
 
     try:
         deliver(message)
     except InvalidTarget as error:
-        if message.device_id is not None and error.reason != "moved":
+        if message.device_id is not None and error.reason not in {"moved", "inactive"}:
             device_deactivate(device_id=message.device_id, reason=error.reason)
         _finish(message, DeliveryStatus.SKIPPED, error=str(error))
         return "invalid_target"
@@ -450,7 +463,7 @@ def outbox_deliver(*, message_id: int) -> str:
             return "failed"
         delay = max(retry_delay(message.attempts), retry_after)
         later = timezone.now() + timedelta(seconds=delay)
-        OutboxMessage.unscoped.filter(pk=message.pk, status=DeliveryStatus.PENDING).update(
+        _claimed(message).update(
             available_at=later, enqueued_at=later, last_error=f"{type(error).__name__}: {error}"[:500]
         )
         raise TransientDeliveryError(str(error), retry_in=delay) from error
@@ -458,9 +471,15 @@ def outbox_deliver(*, message_id: int) -> str:
     return "sent"
 
 
+def _claimed(message: OutboxMessage) -> Any:
+    """The row as this worker claimed it: if its lease ran out and another worker claimed it since
+    (``attempts`` moved on), this worker's late outcome must not overwrite the newer one."""
+    return OutboxMessage.unscoped.filter(pk=message.pk, status=DeliveryStatus.PENDING, attempts=message.attempts)
+
+
 def _finish(message: OutboxMessage, status: str, *, error: str = "") -> None:
     with transaction.atomic():
-        OutboxMessage.unscoped.filter(pk=message.pk, status=DeliveryStatus.PENDING).update(
+        _claimed(message).update(
             status=status,
             sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
             last_error=error[:500],

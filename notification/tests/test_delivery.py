@@ -403,3 +403,46 @@ def test_partner_dedupe_keys_cannot_cancel_our_own(user, tenant) -> None:
 
     broadcast_run(broadcast_id=broadcast.pk)
     assert Notification.unscoped.filter(user=user, title="From FitCore").exists()
+
+
+def test_sends_that_kill_their_worker_stop_at_the_attempt_budget(user, settings) -> None:
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    everything_on(user)
+    message = OutboxMessage.unscoped.get(notification=notify(user=user, type="system", title="t", body="b"))
+    # Two claims whose workers died mid-send: attempts counted, outcomes never recorded.
+    OutboxMessage.unscoped.filter(pk=message.pk).update(attempts=2, available_at=datetime.now(tz=UTC))
+
+    assert services.outbox_deliver(message_id=message.pk) == "failed"
+    message.refresh_from_db()
+    assert message.status == "failed" and "worker lost" in message.last_error
+    assert mail.outbox == []
+
+
+def test_a_late_outcome_does_not_overwrite_a_newer_claims(user, monkeypatch) -> None:
+    """A worker whose lease ran out while it sent: another claimed and delivered the row since."""
+    everything_on(user)
+    message = OutboxMessage.unscoped.get(notification=notify(user=user, type="system", title="t", body="b"))
+
+    def slow_then_refused(notification, address=None):
+        # Meanwhile the lease ran out and another worker claimed and sent the row.
+        OutboxMessage.unscoped.filter(pk=message.pk).update(attempts=2, status="sent")
+        from notification.delivery import DeliveryFailed
+
+        raise DeliveryFailed("refused, too late to matter")
+
+    monkeypatch.setattr("notification.delivery.email.send_email", slow_then_refused)
+    services.outbox_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+
+@pytest.mark.parametrize("previous", ["", "MOVED@EXAMPLE.COM"])
+def test_the_email_change_copy_skips_blank_and_same_mailbox_addresses(user, previous) -> None:
+    user.email = "moved@example.com"
+    user.save()
+    OutboxMessage.unscoped.all().delete()
+
+    notify(user=user, type="account", title="Your email address was changed", body="…", copy_to=[previous])
+
+    assert list(OutboxMessage.unscoped.values_list("address", flat=True)) == [""]  # the user's own only

@@ -41,3 +41,21 @@ def test_the_command_runs_what_is_due_and_reports_it() -> None:
     call_command("run_periodic", once=True, stdout=out)
     assert "run_periodic: ran notification: re-send the outbox" in out.getvalue()
     assert "run_periodic: ran notification: local-time tick" in out.getvalue()
+
+
+def test_intervals_count_from_when_they_were_due_not_from_when_they_ran() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.objects.exclude(task="notification.local_time_tick").update(enabled=False)
+    PeriodicTask.objects.filter(task="notification.local_time_tick").update(task="fitcore.ping")  # cheap stand-in
+    last_run: dict[int, float] = {}
+    runs = 0
+    now = 0.0
+    # A week of looks every 60 s, each run taking 3 s: the 15-minute tick must not drift (counted
+    # from when it ran, it would come 670 times and leave two quarter hours uncovered).
+    while now < 7 * 24 * 3600:
+        if run_due(last_run, now):
+            runs += 1
+            now += 3.0
+        now += 60.0
+    assert runs == 7 * 24 * 4

@@ -29,9 +29,12 @@ def run_due(last_run: dict[int, float], now: float) -> list[str]:
         interval = entry.interval
         assert interval is not None  # noqa: S101 - filtered above
         every = timedelta(**{interval.period: interval.every}).total_seconds()
-        if now - last_run.get(entry.pk, float("-inf")) < every:
+        last = last_run.get(entry.pk)
+        if last is not None and now - last < every:
             continue
-        last_run[entry.pk] = now
+        # From the previous due time, not from now: polling and run time must not add up to
+        # skipped intervals (a local-time hook would miss a quarter hour). Far behind: restart.
+        last_run[entry.pk] = last + every if last is not None and now - (last + every) < every else now
         task = current_app.tasks.get(entry.task)
         if task is None:
             logger.warning("periodic task %s names an unknown task %s", entry.name, entry.task)
