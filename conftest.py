@@ -153,3 +153,16 @@ def admin_client_jwt(tenant_admin) -> APIClient:
 @pytest.fixture
 def api_key_client(tenant) -> APIClient:
     return api_key_client_for(tenant)
+
+
+@pytest.fixture
+def staff_client(db):
+    """FitCore staff signed into the admin (a superuser's session)."""
+    from django.test import Client
+
+    from users.models import User
+
+    staff = User.objects.create_superuser("staff@fitcore.test", "staff-pass-123456")
+    client = Client()
+    client.force_login(staff)
+    return client

@@ -33,30 +33,9 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 
-class OptionalChoiceField(serializers.ChoiceField):
-    """A choice that may be unset: ``null`` in JSON both ways, ``""`` in the database.
-
-    ``""`` itself is not a member of the enum, so it is refused on input like any
-    other unknown value.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["allow_null"] = True
-        kwargs["allow_blank"] = False
-        super().__init__(**kwargs)
-
-    def run_validation(self, data: Any = empty) -> Any:
-        value = super().run_validation(data)
-        return "" if value is None else value
-
-    def to_representation(self, value: Any) -> Any:
-        if value in ("", None):
-            return None
-        return super().to_representation(value)
-
-
-class OptionalCharField(serializers.CharField):
-    """Text that may be unset: ``null`` in JSON both ways, ``""`` in the database (a blank CharField)."""
+class _BlankIsNull:
+    # "Not set" is null in JSON, both ways, and "" in the (blank) column. A comment, not a
+    # docstring: the schema would show it as every subclass's description.
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["allow_null"] = True
@@ -64,13 +43,25 @@ class OptionalCharField(serializers.CharField):
         super().__init__(**kwargs)
 
     def run_validation(self, data: Any = empty) -> Any:
-        value = super().run_validation(data)
+        value = super().run_validation(data)  # type: ignore[misc]
         return "" if value is None else value
 
     def to_representation(self, value: Any) -> Any:
         if value in ("", None):
             return None
-        return super().to_representation(value)
+        return super().to_representation(value)  # type: ignore[misc]
+
+
+class OptionalChoiceField(_BlankIsNull, serializers.ChoiceField):
+    """A choice that may be unset: ``null`` in JSON both ways, ``""`` in the database.
+
+    ``""`` itself is not a member of the enum, so it is refused on input like any
+    other unknown value.
+    """
+
+
+class OptionalCharField(_BlankIsNull, serializers.CharField):
+    """Text that may be unset: ``null`` in JSON both ways, ``""`` in the database (a blank CharField)."""
 
 
 class RoundedDecimalField(serializers.DecimalField):

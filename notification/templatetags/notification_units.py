@@ -27,24 +27,23 @@ def _format(value: Decimal, places: int) -> str:
     return f"{value:,.{places}f}"
 
 
-@register.filter
-def weight(kilograms: object, units: str = "metric") -> str:
-    value = _number(kilograms)
-    if value is None:
+def _in_units(value: object, units: str, *, metric: str, imperial: str, per_imperial: Decimal, places: int) -> str:
+    number = _number(value)
+    if number is None:
         return ""
     if units == "imperial":
-        return f"{_format(value / KG_PER_LB, 1)} lb"
-    return f"{_format(value, 1)} kg"
+        return f"{_format(number / per_imperial, places)} {imperial}"
+    return f"{_format(number, places)} {metric}"
+
+
+@register.filter
+def weight(kilograms: object, units: str = "metric") -> str:
+    return _in_units(kilograms, units, metric="kg", imperial="lb", per_imperial=KG_PER_LB, places=1)
 
 
 @register.filter
 def distance(kilometres: object, units: str = "metric") -> str:
-    value = _number(kilometres)
-    if value is None:
-        return ""
-    if units == "imperial":
-        return f"{_format(value / KM_PER_MILE, 2)} mi"
-    return f"{_format(value, 2)} km"
+    return _in_units(kilometres, units, metric="km", imperial="mi", per_imperial=KM_PER_MILE, places=2)
 
 
 @register.filter

@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client() -> Client:
-    staff = User.objects.create_superuser("staff@fitcore.test", "staff-pass-123456")
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def crowd(tenant, other_tenant) -> list[User]:
     members = [UserFactory.create(tenant=tenant) for _ in range(5)]
     UserFactory(tenant=tenant, is_active=False)

@@ -1,20 +1,11 @@
 """The staff admin for tenants, users and profiles (Jazzmin)."""
 
 import pytest
-from django.test import Client
 
 from users.models import DEFAULT_TENANT_SLUG, Profile, Tenant, User
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    staff = User.objects.create_superuser("staff@fitcore.test", "staff-pass-123456")
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_tenant_list_shows_user_counts(staff_client, tenant):
