@@ -59,3 +59,27 @@ def test_intervals_count_from_when_they_were_due_not_from_when_they_ran() -> Non
             now += 3.0
         now += 60.0
     assert runs == 7 * 24 * 4
+
+
+def test_in_a_process_of_its_own_the_schedules_tasks_are_found(tmp_path) -> None:
+    """As make run starts it: a fresh process, where no code has imported the tasks modules yet."""
+    import subprocess
+    import sys
+
+    from fitcore.tests.test_launcher import ROOT, launcher_env
+
+    env = launcher_env(tmp_path)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "run_periodic", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ran notification: re-send the outbox" in done.stdout and "ran notification: local-time tick" in done.stdout
+    assert "unknown task" not in done.stderr

@@ -55,6 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=5.0, help="Seconds between looks at the schedule.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # What a Celery worker does at start: import every app's tasks module (autodiscovery),
+        # so the schedule's task names resolve in this process too.
+        current_app.loader.import_default_modules()
         last_run: dict[int, float] = {}
         while True:
             try:
