@@ -9,7 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 
@@ -60,20 +60,25 @@ class QuietHours:
         return local >= self.start or local < self.end  # spans midnight
 
     def next_end(self, moment: datetime) -> datetime:
-        """The first moment at or after ``moment`` outside the window (``moment`` itself if outside).
+        """The first moment after ``moment`` outside the window (``moment`` itself if outside).
 
-        Computed on the local wall clock and converted back, so a DST change moves the end
-        with the clock, as the user expects (07:00 stays 07:00 local).
+        The end is a local wall-clock time, so a DST change moves it with the clock (07:00
+        stays 07:00 local). Each candidate (today's and tomorrow's, either reading of a wall
+        time the fall-back repeats) is compared as an instant: during the repeated hour, the
+        end's first occurrence may already lie in the past while the window still holds.
+        An end inside a spring-forward gap is read with the offset before the change, so it
+        falls up to an hour after the jump, never before it.
         """
         if not self.contains(moment):
             return moment
         zone = zoneinfo.ZoneInfo(self.timezone)
-        local = moment.astimezone(zone)
-        end = datetime.combine(local.date(), self.end, tzinfo=zone)
-        if end <= local:
-            end += timedelta(days=1)
-        # A wall time that does not exist (skipped by DST) is resolved forward by fold=0 math.
-        return end.astimezone(moment.tzinfo)
+        local_day = moment.astimezone(zone).date()
+        for day in (local_day, local_day + timedelta(days=1)):
+            for fold in (0, 1):
+                end = datetime.combine(day, self.end, tzinfo=zone).replace(fold=fold)
+                if end.astimezone(UTC) > moment.astimezone(UTC) and not self.contains(end):
+                    return end.astimezone(moment.tzinfo)
+        raise AssertionError("a window shorter than a day always ends within two days")  # pragma: no cover
 
 
 def hold_until(quiet: QuietHours | None, kind: str, channel: str, now: datetime) -> datetime:

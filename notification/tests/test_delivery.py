@@ -446,3 +446,27 @@ def test_the_email_change_copy_skips_blank_and_same_mailbox_addresses(user, prev
     notify(user=user, type="account", title="Your email address was changed", body="…", copy_to=[previous])
 
     assert list(OutboxMessage.unscoped.values_list("address", flat=True)) == [""]  # the user's own only
+
+
+def test_quiet_hours_hold_through_the_repeated_hour_of_a_fall_back_night() -> None:
+    from notification.preferences import QuietHours
+
+    quiet = QuietHours(start=time(22), end=time(1, 30), timezone="America/New_York")
+    # 2026-11-01: clocks go from 02:00 EDT back to 01:00 EST. 06:10 UTC is the second 01:10.
+    moment = datetime(2026, 11, 1, 6, 10, tzinfo=UTC)
+    assert quiet.contains(moment)
+    assert quiet.next_end(moment) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # the second 01:30, not the first
+    # The first pass (05:10 UTC, 01:10 EDT) ends at the first 01:30.
+    assert quiet.next_end(datetime(2026, 11, 1, 5, 10, tzinfo=UTC)) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    # An ordinary night: 23:30 EST ends at 01:30 the next morning.
+    assert quiet.next_end(datetime(2026, 1, 15, 4, 30, tzinfo=UTC)) == datetime(2026, 1, 15, 6, 30, tzinfo=UTC)
+
+
+def test_an_end_inside_a_spring_forward_gap_is_never_before_the_jump() -> None:
+    from notification.preferences import QuietHours
+
+    quiet = QuietHours(start=time(23), end=time(2, 30), timezone="America/New_York")
+    # 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00 UTC); 02:30 does not exist.
+    end = quiet.next_end(datetime(2026, 3, 8, 6, 0, tzinfo=UTC))  # 01:00 EST, inside
+    assert datetime(2026, 3, 8, 7, 0, tzinfo=UTC) <= end <= datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    assert not quiet.contains(end)
