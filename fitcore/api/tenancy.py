@@ -74,6 +74,9 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     model: ClassVar[type[models.Model]]
     owner_field: ClassVar[str | None] = "user"
+    # True: a tenant admin's login sees the whole tenant's rows, like an API key (e.g. the
+    # payments ledger); otherwise the role sees only its own, like any member.
+    tenant_admins_see_tenant: ClassVar[bool] = False
     # What the router lets through to get_object. Not \d+: that matches every Unicode digit.
     lookup_value_regex = "[1-9][0-9]*"
     _guarded = ("get_queryset", "get_object")
@@ -134,7 +137,7 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         request = self.request
         queryset = tenant_queryset(self.model, principal_tenant(request))
         if self.owner_field is not None:
-            if not is_api_key(request):
+            if not (is_api_key(request) or (self.tenant_admins_see_tenant and acts_for_tenant(request))):
                 queryset = queryset.filter(**{self.owner_field: request.user})
             # For a user's login too, so one list answers every caller alike: a malformed id is a
             # 400, and another user's id narrows a user's own rows to none.

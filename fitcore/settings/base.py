@@ -227,6 +227,33 @@ APNS_TOPIC = env("APNS_TOPIC", default="")  # the app's bundle id
 APNS_USE_SANDBOX = env.bool("APNS_USE_SANDBOX", default=False)
 PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=10.0)
 
+# --- Payments (Stripe) ---------------------------------------------------------
+# No secret key: checkout, portal, cancel and resume answer 503 `payments_not_configured`.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# The endpoint's signing secrets (whsec_...), comma-separated: during a rotation both the old and
+# the new one verify. None: the webhook answers 503 so Stripe keeps retrying until it is set.
+STRIPE_WEBHOOK_SECRETS: list[str] = [
+    s.strip() for s in env("STRIPE_WEBHOOK_SECRET", default="").split(",") if s.strip()
+]
+# Pinned: payloads are parsed for this version's shapes (the library's own by default).
+STRIPE_API_VERSION = env("STRIPE_API_VERSION", default="2026-10-28.endive")
+# Where Stripe sends the user after checkout; {CHECKOUT_SESSION_ID} is filled in by Stripe.
+STRIPE_SUCCESS_URL = env(
+    "STRIPE_SUCCESS_URL", default="http://localhost:8000/payments/success?session_id={CHECKOUT_SESSION_ID}"
+)
+STRIPE_CANCEL_URL = env("STRIPE_CANCEL_URL", default="http://localhost:8000/payments/cancelled")
+# The customer portal's "back" link.
+STRIPE_PORTAL_RETURN_URL = env("STRIPE_PORTAL_RETURN_URL", default="http://localhost:8000/account")
+# Another API host (stripe-mock, or the local stub `make bench` and `make fuzz` start); empty = Stripe's.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Seconds one Stripe API call may take, and retries of idempotent failures (network, 409, 5xx).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# A signature older than this is refused (replay protection); Stripe's own default.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Days before a period ends (with cancel_at_period_end set) that the user is told it is ending.
+SUBSCRIPTION_ENDING_NOTICE_DAYS = env.int("SUBSCRIPTION_ENDING_NOTICE_DAYS", default=3)
+
 # Real-time delivery (WebSocket /ws/notifications/, served by the ASGI app fitcore.asgi).
 CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
     {
@@ -398,6 +425,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "api_key": env("THROTTLE_RATE_API_KEY", default="3000/min"),
         # Partner messages (POST /notifications/send/), per API key or tenant admin.
         "notification_send": env("THROTTLE_RATE_NOTIFICATION_SEND", default="120/min"),
+        "payments": env("THROTTLE_RATE_PAYMENTS", default="30/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "fitcore.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "fitcore.api.exceptions.problem_exception_handler",

@@ -18,6 +18,13 @@ DEMO_NOTIFICATIONS = [
 ]
 
 
+DEMO_PLANS = [
+    ("premium-monthly", "Premium monthly", "monthly", 999, 7),
+    ("premium-yearly", "Premium yearly", "yearly", 7999, 7),
+    ("premium-lifetime", "Premium for life", "lifetime", 19900, 0),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo staff login and demo content (idempotent)."
 
@@ -38,6 +45,29 @@ class Command(BaseCommand):
             self.stdout.write("Demo staff user already exists (password unchanged).")
         self.stdout.write(f"  Admin login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
         self._demo_inbox(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
+        self._demo_plans()
+
+    def _demo_plans(self) -> None:
+        """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
+        point them at real Stripe Prices in the admin before taking payments."""
+        from payment.models import Plan
+
+        created = 0
+        for code, name, interval, amount, trial in DEMO_PLANS:
+            _, made = Plan.objects.get_or_create(
+                tenant=None,
+                code=code,
+                defaults={
+                    "name": name,
+                    "interval": interval,
+                    "amount": amount,
+                    "currency": "usd",
+                    "trial_days": trial,
+                    "stripe_price_id": f"price_demo_{code}",
+                },
+            )
+            created += made
+        self.stdout.write(f"  Plans: {len(DEMO_PLANS)} ({created} new)")
 
     def _demo_inbox(self, user: User) -> None:
         """A few notifications to look at in GET /api/v1/notifications/ (dedupe keys: seeded once)."""

@@ -1,0 +1,452 @@
+"""Stripe webhooks end to end: signed deliveries of the fixture payloads through APIClient."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from notification.models import Notification
+from payment.models import StripeEvent, Subscription, Transaction
+from payment.selectors import has_active_access
+from users.models import User
+
+from .conftest import (
+    OLD_SECRET,
+    SECRET,
+    WEBHOOK_URL,
+    customer_of,
+    envelope,
+    payload,
+    post_event,
+    sign,
+    subscription_object,
+)
+
+NOW = int(time.time())
+DAY = 86_400
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user: User) -> User:
+    return User.objects.get(pk=user.pk)  # has_active_access remembers its answer on the instance
+
+
+def row(user: User) -> Subscription:
+    return Subscription.unscoped.select_related("plan").get(user=user)
+
+
+def notes(user: User) -> list[tuple[str, str]]:
+    return list(Notification.unscoped.filter(user=user).order_by("id").values_list("type", "title"))
+
+
+# --- purchases -------------------------------------------------------------------------
+
+
+def test_monthly_purchase_from_checkout_to_paid_invoice(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_M5wW9RPFk9xNZ5")
+    session = payload("checkout.session.completed")["object"]  # mode=subscription, paid, the real fixture
+    session["client_reference_id"] = str(user.pk)
+    assert deliver("checkout.session.completed", session, created=NOW - 30).status_code == 200
+    assert row(user).gateway_subscription_id == "sub_1LNkeSKXBGcbgpbZ7jMqOPSi"
+    assert not has_active_access(fresh(user))  # linked, but Stripe has not said "active" yet
+
+    sub = subscription_object("sub_1LNkeSKXBGcbgpbZ7jMqOPSi", "cus_M5wW9RPFk9xNZ5", start=NOW - 20, end=NOW + 30 * DAY)
+    response = deliver("customer.subscription.created", sub, created=NOW - 20)
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "duplicate": False}
+    current = row(user)
+    assert (current.status, (current.plan and current.plan.code)) == ("active", "premium-monthly")
+    assert current.current_period_end == datetime.fromtimestamp(NOW + 30 * DAY, tz=UTC)
+    assert has_active_access(fresh(user))
+
+    invoice = payload("invoice")["object"]
+    invoice.update(
+        customer="cus_M5wW9RPFk9xNZ5",
+        subscription="sub_1LNkeSKXBGcbgpbZ7jMqOPSi",
+        amount_paid=999,
+        billing_reason="subscription_create",
+    )
+    assert deliver("invoice.paid", invoice, created=NOW - 10).status_code == 200
+    charge = Transaction.unscoped.get(user=user)
+    assert (charge.kind, charge.status, charge.amount, charge.currency) == ("charge", "succeeded", 999, "usd")
+    assert charge.gateway_transaction_id == "in_1RFFohKXBGcbgpbZk9MxzDMc"
+    assert charge.gateway_payment_ref == "ch_3RFFrjKXBGcbgpbZ0g57Qovb"
+    assert notes(user) == [("payment_succeeded", "Payment received")]
+
+
+def test_lifetime_purchase_grants_access_for_good(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_life")
+    session = payload("checkout.session.completed")["object"]
+    session.update(
+        mode="payment",
+        subscription=None,
+        customer="cus_life",
+        payment_intent="pi_life",
+        amount_total=19900,
+        metadata={"fitcore_plan": str(plans["lifetime"].pk)},
+    )
+    assert deliver("checkout.session.completed", session).status_code == 200
+    current = row(user)
+    assert (current.status, (current.plan and current.plan.code), current.current_period_end) == (
+        "active",
+        "premium-lifetime",
+        None,
+    )
+    assert has_active_access(fresh(user))
+    (charge,) = Transaction.unscoped.filter(user=user)
+    assert (charge.amount, charge.gateway_transaction_id, charge.plan_id) == (19900, "pi_life", plans["lifetime"].pk)
+    # The end of some older monthly subscription does not take lifetime access away.
+    old = subscription_object(
+        "sub_old", "cus_life", status="canceled", start=NOW - 60 * DAY, end=NOW - 30 * DAY, ended_at=NOW
+    )
+    deliver("customer.subscription.deleted", old, created=NOW + 5)
+    assert has_active_access(fresh(user))
+
+
+def test_a_plan_in_metadata_of_another_tenant_is_not_granted(
+    deliver: Any, user: User, other_tenant: Any, plans: Any
+) -> None:
+    from payment.models import Plan
+
+    theirs = Plan.objects.create(
+        tenant=other_tenant, code="life", name="Theirs", interval="lifetime", stripe_price_id="price_theirs", amount=100
+    )
+    customer_of(user, "cus_x")
+    session = payload("checkout.session.completed")["object"]
+    session.update(mode="payment", customer="cus_x", payment_intent="pi_x", metadata={"fitcore_plan": str(theirs.pk)})
+    assert deliver("checkout.session.completed", session).status_code == 200
+    assert not has_active_access(fresh(user))
+    assert not Transaction.unscoped.exists()
+    assert StripeEvent.objects.get().outcome.startswith("ignored")
+
+
+# --- the life cycle --------------------------------------------------------------------
+
+
+@pytest.fixture
+def subscribed(deliver: Any, user: User, plans: Any) -> User:
+    customer_of(user, "cus_00000000000000")
+    sub = subscription_object("sub_00000000000000", "cus_00000000000000", start=NOW - 29 * DAY, end=NOW + DAY)
+    assert deliver("customer.subscription.created", sub, created=NOW - 29 * DAY).status_code == 200
+    return user
+
+
+def test_renewal_extends_the_period_and_writes_one_charge(deliver: Any, subscribed: User) -> None:
+    sub = subscription_object("sub_00000000000000", "cus_00000000000000", start=NOW + DAY, end=NOW + 31 * DAY)
+    invoice = payload("invoice")["object"]
+    invoice.update(
+        id="in_renewal",
+        customer="cus_00000000000000",
+        subscription="sub_00000000000000",
+        amount_paid=999,
+        billing_reason="subscription_cycle",
+    )
+    deliver("invoice.paid", invoice, created=NOW)
+    deliver("customer.subscription.updated", sub, created=NOW + 1)
+    current = row(subscribed)
+    assert current.current_period_end == datetime.fromtimestamp(NOW + 31 * DAY, tz=UTC)
+    assert list(Transaction.unscoped.values_list("description", "amount")) == [("Premium monthly: renewal", 999)]
+
+
+def test_failed_payment_makes_it_past_due_and_tells_the_user(deliver: Any, subscribed: User) -> None:
+    invoice = payload("invoice.payment_failed")["object"]  # the real fixture: parent.subscription_details
+    invoice.update(customer="cus_00000000000000", attempt_count=1)
+    invoice["parent"]["subscription_details"]["subscription"] = "sub_00000000000000"
+    assert deliver("invoice.payment_failed", invoice, created=NOW).status_code == 200
+    assert row(subscribed).status == "past_due"
+    assert has_active_access(fresh(subscribed))  # until the paid period ends
+    failed = Transaction.unscoped.get()
+    assert (failed.status, failed.amount, failed.gateway_transaction_id) == ("failed", 24900, "in_1234#attempt-1")
+    assert notes(subscribed) == [("payment_failed", "Your payment failed")]
+    # Stripe's own update says the same; the paid retry brings it back.
+    sub = subscription_object(
+        "sub_00000000000000", "cus_00000000000000", status="past_due", start=NOW - 29 * DAY, end=NOW + DAY
+    )
+    deliver("customer.subscription.updated", sub, created=NOW + 1)
+    paid = payload("invoice")["object"]
+    paid.update(id="in_1234", customer="cus_00000000000000", subscription="sub_00000000000000", amount_paid=24900)
+    deliver("invoice.paid", paid, created=NOW + 2)
+    assert row(subscribed).status == "active"
+    assert sorted(Transaction.unscoped.values_list("gateway_transaction_id", "status")) == [
+        ("in_1234", "succeeded"),
+        ("in_1234#attempt-1", "failed"),
+    ]
+
+
+def test_past_due_access_ends_with_the_period(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_late")
+    sub = subscription_object("sub_late", "cus_late", status="past_due", start=NOW - 31 * DAY, end=NOW - DAY)
+    deliver("customer.subscription.updated", sub)
+    assert row(user).status == "past_due"
+    assert not has_active_access(fresh(user))
+
+
+def test_cancel_at_period_end_then_resume_then_deleted(deliver: Any, subscribed: User) -> None:
+    cancelling = subscription_object(
+        "sub_00000000000000",
+        "cus_00000000000000",
+        start=NOW - 29 * DAY,
+        end=NOW + DAY,
+        cancel_at_period_end=True,
+        canceled_at=NOW,
+    )
+    deliver("customer.subscription.updated", cancelling, created=NOW)
+    assert row(subscribed).cancel_at_period_end is True
+    assert has_active_access(fresh(subscribed))
+    resumed = subscription_object("sub_00000000000000", "cus_00000000000000", start=NOW - 29 * DAY, end=NOW + DAY)
+    deliver("customer.subscription.updated", resumed, created=NOW + 1)
+    assert row(subscribed).cancel_at_period_end is False
+    # The real deleted fixture: canceled, ended after its period: access ended with the period.
+    deleted = payload("subscription.deleted")["object"]
+    deleted.update(customer="cus_00000000000000")
+    deliver("customer.subscription.deleted", deleted, created=NOW + 2)
+    current = row(subscribed)
+    assert current.status == "canceled"
+    assert current.current_period_end == datetime.fromtimestamp(1488987924, tz=UTC)
+    assert not has_active_access(fresh(subscribed))
+
+
+def test_an_immediate_cancellation_ends_access_at_once(deliver: Any, subscribed: User) -> None:
+    gone = subscription_object(
+        "sub_00000000000000",
+        "cus_00000000000000",
+        status="canceled",
+        start=NOW - 29 * DAY,
+        end=NOW + DAY,
+        canceled_at=NOW - 5,
+        ended_at=NOW - 5,
+    )
+    deliver("customer.subscription.deleted", gone, created=NOW)
+    assert not has_active_access(fresh(subscribed))
+
+
+def test_trial_will_end_notifies_once(api_client: Any, stripe_settings: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_00000000000000")
+    trial = payload("subscription.trial_will_end")["object"]  # trial_end in 2022: make it the future
+    trial.update(status="trialing", trial_end=NOW + 3 * DAY)
+    trial["items"]["data"][0]["price"]["id"] = "price_monthly"
+    event = envelope("customer.subscription.trial_will_end", {"object": trial}, created=NOW)
+    assert post_event(api_client, event).status_code == 200
+    assert post_event(api_client, event).json() == {"received": True, "duplicate": True}
+    assert row(user).status == "trialing"
+    assert notes(user) == [("subscription_ending", "Your free trial ends soon")]
+
+
+# --- refunds ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lifetime_buyer(deliver: Any, user: User, plans: Any) -> User:
+    customer_of(user, "cus_0dUMWLtzCTagWs")  # the refund fixture's customer
+    session = payload("checkout.session.completed")["object"]
+    session.update(
+        mode="payment",
+        customer="cus_0dUMWLtzCTagWs",
+        payment_intent="pm_1234",
+        amount_total=1500,
+        metadata={"fitcore_plan": str(plans["lifetime"].pk)},
+    )
+    assert deliver("checkout.session.completed", session, created=NOW - 100).status_code == 200
+    return user
+
+
+def test_partial_refund_is_a_new_row_and_keeps_access(deliver: Any, lifetime_buyer: User) -> None:
+    charge = payload("charge.refunded")["object"]  # 1500 charged, 500 refunded, refunded=false
+    assert deliver("charge.refunded", charge, created=NOW).status_code == 200
+    refund = Transaction.unscoped.get(kind="refund")
+    assert (refund.amount, refund.status, refund.gateway_transaction_id) == (
+        500,
+        "partially_refunded",
+        "re_3LQOJoKXBGcbgpbZ10i9Mg75",
+    )
+    assert (refund.plan and refund.plan.code) == "premium-lifetime"
+    assert Transaction.unscoped.get(kind="charge").status == "succeeded"  # the charge row is never edited
+    assert has_active_access(fresh(lifetime_buyer))
+    assert ("payment_succeeded", "Refund issued") in notes(lifetime_buyer)
+
+
+def test_full_refund_adds_only_the_new_refund_and_ends_lifetime_access(deliver: Any, lifetime_buyer: User) -> None:
+    deliver("charge.refunded", payload("charge.refunded")["object"], created=NOW)
+    charge = payload("charge.refunded")["object"]
+    second = copy.deepcopy(charge["refunds"]["data"][0])
+    second.update(id="re_second", amount=1000)
+    charge.update(amount_refunded=1500, refunded=True)
+    charge["refunds"]["data"].insert(0, second)
+    deliver("charge.refunded", charge, created=NOW + 1)
+    refunds = list(
+        Transaction.unscoped.filter(kind="refund")
+        .order_by("id")
+        .values_list("gateway_transaction_id", "amount", "status")
+    )
+    assert refunds == [("re_3LQOJoKXBGcbgpbZ10i9Mg75", 500, "partially_refunded"), ("re_second", 1000, "refunded")]
+    assert not has_active_access(fresh(lifetime_buyer))
+    assert row(lifetime_buyer).status == "canceled"
+
+
+def test_refund_without_itemised_refunds_records_the_difference(deliver: Any, lifetime_buyer: User) -> None:
+    charge = payload("charge.refunded")["object"]
+    charge["refunds"] = {"object": "list", "data": [], "has_more": True}
+    deliver("charge.refunded", charge, created=NOW)
+    deliver("charge.refunded", {**charge, "amount_refunded": 800}, created=NOW + 1)
+    assert list(Transaction.unscoped.filter(kind="refund").order_by("id").values_list("amount", flat=True)) == [
+        500,
+        300,
+    ]
+
+
+# --- what is refused, and what is only recorded -------------------------------------------------
+
+
+def test_unknown_type_is_recorded_and_acknowledged(deliver: Any, user: User) -> None:
+    response = deliver("customer.updated", payload("customer.updated")["object"])
+    assert response.status_code == 200
+    event = StripeEvent.objects.get()
+    assert (event.type, event.outcome) == ("customer.updated", "unhandled type: recorded and acknowledged")
+    assert event.processed_at is not None
+
+
+def test_an_unknown_customer_changes_nothing(deliver: Any, user: User, plans: Any) -> None:
+    sub = subscription_object("sub_x", "cus_nobody", start=NOW, end=NOW + DAY)
+    assert deliver("customer.subscription.created", sub).status_code == 200
+    assert not Subscription.unscoped.exists()
+    assert "no user of ours" in StripeEvent.objects.get().outcome
+
+
+def test_metadata_cannot_name_the_user(deliver: Any, user: User, plans: Any) -> None:
+    sub = subscription_object("sub_x", "cus_nobody", start=NOW, end=NOW + DAY)
+    sub["metadata"] = {"fitcore_user": str(user.pk), "tenant": str(user.tenant_id)}
+    deliver("customer.subscription.created", sub)
+    assert not has_active_access(fresh(user))
+
+
+def _body() -> str:
+    sub = subscription_object("sub_x", "cus_x", start=NOW, end=NOW + DAY)
+    return json.dumps(envelope("customer.subscription.created", {"object": sub}))
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (lambda body: sign(body, secret="whsec_forged"), "invalid_signature"),
+        (lambda body: sign(body + " "), "invalid_signature"),  # signed a different body
+        (lambda body: sign(body, timestamp=int(time.time()) - 301), "stale_signature"),
+        (lambda body: "t=abc,v1=00", "invalid_signature"),
+        (lambda body: "", "invalid_signature"),
+    ],
+    ids=["forged", "tampered", "stale", "garbled", "missing"],
+)
+def test_bad_signatures_are_400_and_write_nothing(
+    api_client: Any, stripe_settings: Any, user: User, plans: Any, header: Any, code: str
+) -> None:
+    customer_of(user, "cus_x")
+    body = _body()
+    response = api_client.post(
+        WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header(body)
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    assert not StripeEvent.objects.exists()
+    assert row(user).status == "inactive"
+
+
+def test_a_signature_inside_the_tolerance_is_accepted(
+    api_client: Any, stripe_settings: Any, user: User, plans: Any
+) -> None:
+    customer_of(user, "cus_x")
+    body = _body()
+    signature = sign(body, timestamp=int(time.time()) - 290)
+    response = api_client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+    assert response.status_code == 200
+    assert row(user).status == "active"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        '{"id": "evt_1", "type": "x", "created": 1}',
+        '{"id": 5, "type": "x", "created": 1, "data": {"object": {}}}',
+        '"\\ud800"',
+    ],
+    ids=["truncated", "array", "no-data", "bad-id", "lone-surrogate"],
+)
+def test_malformed_bodies_are_400_after_the_signature_holds(api_client: Any, stripe_settings: Any, body: str) -> None:
+    response = api_client.post(
+        WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_payload"
+    assert not StripeEvent.objects.exists()
+
+
+def test_rotation_accepts_old_and_new_secrets(api_client: Any, stripe_settings: Any, user: User, plans: Any) -> None:
+    stripe_settings.STRIPE_WEBHOOK_SECRETS = [SECRET, OLD_SECRET]
+    customer_of(user, "cus_x")
+    sub = subscription_object("sub_x", "cus_x", start=NOW, end=NOW + DAY)
+    old = post_event(
+        api_client, envelope("customer.subscription.created", {"object": sub}, created=NOW), secret=OLD_SECRET
+    )
+    assert old.status_code == 200
+    assert row(user).status == "active"
+    # Stripe signs with both during the overlap: one header, two v1 values.
+    body = json.dumps(
+        envelope("customer.subscription.updated", {"object": {**sub, "cancel_at_period_end": True}}, created=NOW + 1)
+    )
+    both = sign(body, secret=OLD_SECRET) + "," + sign(body, secret=SECRET).split(",")[1]
+    assert (
+        api_client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=both).status_code
+        == 200
+    )
+    assert row(user).cancel_at_period_end is True
+    stripe_settings.STRIPE_WEBHOOK_SECRETS = [SECRET]  # rotation over: the old secret no longer works
+    late = post_event(
+        api_client, envelope("customer.subscription.updated", {"object": sub}, created=NOW + 2), secret=OLD_SECRET
+    )
+    assert late.status_code == 400
+
+
+def test_no_webhook_secret_is_503(api_client: Any, settings: Any) -> None:
+    settings.STRIPE_WEBHOOK_SECRETS = []
+    body = _body()
+    response = api_client.post(
+        WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "payments_not_configured"
+
+
+def test_a_handler_failure_rolls_back_answers_500_and_the_retry_applies(
+    api_client: Any, stripe_settings: Any, user: User, plans: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from payment import services, webhooks
+
+    customer_of(user, "cus_00000000000000")
+    invoice = payload("invoice")["object"]
+    invoice.update(customer="cus_00000000000000", subscription=None)
+    event = envelope("invoice.paid", {"object": invoice})
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("notification service down")
+
+    monkeypatch.setattr(services, "notify", broken)
+    api_client.raise_request_exception = False
+    response = post_event(api_client, event)
+    assert response.status_code == 500
+    assert not Transaction.unscoped.exists()  # the ledger row went with the rollback
+    record = StripeEvent.objects.get()
+    assert (record.processed_at, record.attempts) == (None, 1)
+    assert "notification service down" in record.error
+    monkeypatch.undo()
+    assert webhooks.services.notify is not broken
+    assert post_event(api_client, event).json() == {"received": True, "duplicate": False}
+    assert Transaction.unscoped.count() == 1
+    record.refresh_from_db()
+    assert (record.error, record.attempts) == ("", 2)
+    assert record.processed_at is not None
