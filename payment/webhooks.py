@@ -181,7 +181,7 @@ def _row_for_customer(customer: Any) -> Subscription | None:
     if not isinstance(customer, str) or not customer:
         return None
     rows = list(
-        Subscription.unscoped.select_for_update()
+        Subscription.unscoped.select_for_update(of=("self",))
         .filter(gateway=Gateway.STRIPE, gateway_customer_id=customer)
         .select_related("plan")[:2]
     )
@@ -198,7 +198,7 @@ def _row_for_reference(reference: Any) -> Subscription | None:
     if user is None:
         return None
     row = services.subscription_row(user)
-    return Subscription.unscoped.select_for_update().select_related("plan").get(pk=row.pk)
+    return Subscription.unscoped.select_for_update(of=("self",)).select_related("plan").get(pk=row.pk)
 
 
 def _invoice_subscription(invoice: dict[str, Any]) -> str:
@@ -350,7 +350,9 @@ def invoice_paid(event: Event) -> str:
     )
     outcome = "ledger: charge recorded" if written else "ledger: charge already recorded"
     sub_id = _invoice_subscription(invoice)
-    # A paid renewal: active again (from past_due) for the period the invoice paid for.
+    # A paid renewal: active again (from past_due) for the period the invoice paid for. Only
+    # ahead of the subscription events, and without moving last_event_at: the
+    # customer.subscription.updated Stripe sends with it has the last word, whenever it lands.
     if (
         sub_id
         and sub_id == row.gateway_subscription_id
@@ -365,7 +367,6 @@ def invoice_paid(event: Event) -> str:
             row.status = services.SubscriptionStatus.ACTIVE
         if end is not None and (row.current_period_end is None or end > row.current_period_end):
             row.current_period_start, row.current_period_end = start, end
-        row.last_event_at = event.created
         row.save()
         outcome += f"; subscription {row.status}"
     if written is not None and amount > 0:
@@ -416,7 +417,6 @@ def invoice_payment_failed(event: Event) -> str:
         and (row.last_event_at is None or event.created >= row.last_event_at)
     ):
         row.status = services.SubscriptionStatus.PAST_DUE
-        row.last_event_at = event.created
         row.save()
         outcome += "; subscription past_due"
     if written is not None:
@@ -444,7 +444,7 @@ def charge_refunded(event: Event) -> str:
     original = _original_charge(charge, row)
     if row is None and original is not None:
         row = (
-            Subscription.unscoped.select_for_update()
+            Subscription.unscoped.select_for_update(of=("self",))
             .select_related("plan")
             .filter(tenant_id=original.tenant_id, user_id=original.user_id)
             .first()
@@ -456,9 +456,26 @@ def charge_refunded(event: Event) -> str:
     status = Transaction.Status.REFUNDED if full else Transaction.Status.PARTIALLY_REFUNDED
     plan = original.plan if original else None
     refunds = (charge.get("refunds") or {}).get("data") if isinstance(charge.get("refunds"), dict) else None
-    entries: list[tuple[str, int, dict[str, Any]]] = []
+    entries: list[tuple[str, int, str, dict[str, Any]]] = []
     if isinstance(refunds, list) and refunds and not (charge.get("refunds") or {}).get("has_more"):
-        entries = [(str(r["id"]), _amount(r.get("amount")), r) for r in refunds if isinstance(r, dict) and r.get("id")]
+        # Oldest first, each with the status the charge had once it was made: the same rows
+        # whichever of the charge's refund events arrives first.
+        itemised = sorted(
+            (r for r in refunds if isinstance(r, dict) and r.get("id")),
+            key=lambda r: (_amount(r.get("created")), str(r["id"])),
+        )
+        charged, running = _amount(charge.get("amount")), 0
+        for refund in itemised:
+            running += _amount(refund.get("amount"))
+            done = charged > 0 and running >= charged
+            entries.append(
+                (
+                    str(refund["id"]),
+                    _amount(refund.get("amount")),
+                    Transaction.Status.REFUNDED if done else Transaction.Status.PARTIALLY_REFUNDED,
+                    refund,
+                )
+            )
     else:
         # No itemised refunds: what was refunded beyond the refund rows we already have.
         charge_id = str(charge.get("id") or "")
@@ -469,15 +486,15 @@ def charge_refunded(event: Event) -> str:
         )
         rest = _amount(charge.get("amount_refunded")) - have
         if rest > 0:
-            entries = [(f"{charge_id}#refunded-{_amount(charge.get('amount_refunded'))}", rest, {})]
+            entries = [(f"{charge_id}#refunded-{_amount(charge.get('amount_refunded'))}", rest, status, {})]
     written = 0
     refunded_now = 0
-    for refund_id, amount, refund in entries:
+    for refund_id, amount, refund_status, refund in entries:
         if services.ledger_write(
             row=row,
             gateway_transaction_id=refund_id,
             kind=Transaction.Kind.REFUND,
-            status=status,
+            status=refund_status,
             amount=amount,
             currency=currency,
             plan=plan,
