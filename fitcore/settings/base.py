@@ -472,6 +472,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "ImageErrorCodeEnum": "users.images.ImageErrorCode",
         # email_status and push_status: one enum for a delivery's state.
         "DeliveryStatusEnum": "notification.models.DeliveryStatus",
+        # Two "status" fields in payments: a subscription's and a ledger line's.
+        "SubscriptionStatusEnum": "payment.models.SubscriptionStatus",
+        "TransactionStatusEnum": "payment.models.Transaction.Status",
+        # /readyz and its checks.
+        "StatusEnum": [("ok", "ok"), ("unavailable", "unavailable")],
     },
     # After drf-spectacular's own enum hook: names for enum members that generated clients can use.
     "POSTPROCESSING_HOOKS": [

@@ -1,5 +1,7 @@
 """The sweep world, shared by the isolation sweep and the id-spelling sweep."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from fitcore.tests import sweep
@@ -10,8 +12,17 @@ sweep.load_cases()
 
 
 @pytest.fixture
-def world(db) -> sweep.World:
-    """Tenant A with data from every app's seeders; tenant B with a member and an admin."""
+def world(db, settings) -> Iterator[sweep.World]:
+    """Tenant A with data from every app's seeders; tenant B with a member and an admin.
+
+    Payments are configured, with Stripe's HTTP layer answered by the local stub, so routes
+    that call Stripe answer what they would in production rather than 503."""
+    from payment.gateway import use_http_client
+    from payment.stripe_stub import StubHttpClient, StubStripeAPI
+
+    settings.STRIPE_SECRET_KEY = "sk_test_sweep"
+    settings.STRIPE_WEBHOOK_SECRETS = ["whsec_sweep"]
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
     a, b = TenantFactory(slug="tenant-a"), TenantFactory(slug="tenant-b")
     w = sweep.World(
         a=a,
@@ -26,4 +37,5 @@ def world(db) -> sweep.World:
     w.a_admin = UserFactory(tenant=a, role=User.Role.TENANT_ADMIN, email=f"{w.marker('admin')}@a.example")
     for seed in sweep.SEEDERS:
         seed(w)
-    return w
+    with use_http_client(StubHttpClient(StubStripeAPI())):
+        yield w

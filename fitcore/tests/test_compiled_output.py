@@ -25,6 +25,9 @@ from notification import selectors as notification_selectors
 from notification import serializers as notification_serializers
 from notification.models import Device, Notification
 from notification.services import device_register, notification_mark_read, notify, preferences_set
+from payment import serializers as payment_serializers
+from payment.models import Plan, Subscription, Transaction
+from payment.services import CheckoutSession
 from users import selectors
 from users import serializers as user_serializers
 from users.models import Profile, User
@@ -115,6 +118,13 @@ COMPARED: set[type] = {
     notification_serializers.QuietHoursOutputSerializer,
     notification_serializers.ReadAllSerializer,
     notification_serializers.UnreadCountSerializer,
+    payment_serializers.PlanSerializer,
+    payment_serializers.CheckoutSessionSerializer,
+    payment_serializers.PortalSessionSerializer,
+    payment_serializers.SubscriptionPlanSerializer,
+    payment_serializers.SubscriptionSerializer,
+    payment_serializers.TransactionSerializer,
+    payment_serializers.WebhookAckSerializer,
 }
 
 
@@ -251,3 +261,58 @@ def test_notification_shapes_render_the_same(people: list[User]) -> None:
     for serializer_class, data in samples:
         compiled, reference = both(serializer_class, data)
         assert compiled == reference, serializer_class
+
+
+def test_payment_shapes_render_the_same(people: list[User]) -> None:
+    from datetime import UTC, datetime
+
+    user = people[0]
+    monthly = Plan.objects.create(code="m", name="Monthly", interval="monthly", stripe_price_id="p_m", amount=999)
+    lifetime = Plan.objects.create(
+        tenant=user.tenant,
+        code="l",
+        name="Life",
+        description="Once",
+        interval="lifetime",
+        stripe_price_id="p_l",
+        amount=1,
+    )
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    row = Subscription.objects.create(
+        tenant=user.tenant, user=user, plan=monthly, status="canceled", current_period_end=when, canceled_at=when
+    )
+    bare = Subscription.objects.create(tenant=people[1].tenant, user=people[1])
+    samples: list[tuple[type, Any]] = [
+        (payment_serializers.PlanSerializer, monthly),
+        (payment_serializers.PlanSerializer, lifetime),
+        (
+            payment_serializers.CheckoutSessionSerializer,
+            CheckoutSession(id="cs_1", url="https://x.test/a", expires_at=when),
+        ),
+        (
+            payment_serializers.CheckoutSessionSerializer,
+            CheckoutSession(id="cs_2", url="https://x.test/b", expires_at=None),
+        ),
+        (payment_serializers.PortalSessionSerializer, {"url": "https://billing.test/p"}),
+        (payment_serializers.SubscriptionPlanSerializer, monthly),
+        (payment_serializers.SubscriptionSerializer, row),
+        (payment_serializers.SubscriptionSerializer, bare),
+        (payment_serializers.WebhookAckSerializer, {"received": True, "duplicate": False}),
+    ]
+    for serializer_class, data in samples:
+        compiled, reference = both(serializer_class, data)
+        assert compiled == reference, serializer_class
+    for plan in (monthly, None):
+        line = Transaction.objects.create(
+            tenant=user.tenant,
+            user=user,
+            plan=plan,
+            amount=5,
+            currency="usd",
+            kind="charge",
+            status="succeeded",
+            gateway_transaction_id=f"in_{plan is None}",
+        )
+        row_plan = payment_serializers.TransactionSerializer.row_plan()
+        values = Transaction.unscoped.filter(pk=line.pk).values(*row_plan.scoped_columns).get()
+        assert row_plan.render_many([values], user.tenant) == [drf(payment_serializers.TransactionSerializer, line, {})]
