@@ -143,6 +143,90 @@ def seed_inbox() -> dict[str, str]:
     return {"jwt": issue_token_pair(user)["access"]}
 
 
+BENCH_PLAN_ID = 900_001
+BENCH_LEDGER = 60
+BENCH_WEBHOOK_CUSTOMERS = 100
+
+
+def _bench_plan() -> Any:
+    from payment.models import Plan
+
+    plan, _ = Plan.objects.get_or_create(
+        pk=BENCH_PLAN_ID,
+        defaults={
+            "code": "bench-monthly",
+            "name": "Bench monthly",
+            "interval": "monthly",
+            "amount": 999,
+            "stripe_price_id": "price_bench_monthly",
+            "trial_days": 7,
+        },
+    )
+    Plan.objects.get_or_create(
+        code="bench-lifetime",
+        defaults={
+            "name": "Bench lifetime",
+            "interval": "lifetime",
+            "amount": 19900,
+            "stripe_price_id": "price_bench_life",
+        },
+    )
+    return plan
+
+
+def seed_subscriber() -> dict[str, str]:
+    """A subscriber with a running monthly plan and BENCH_LEDGER ledger lines, and the users
+    (with Stripe customers) whose life cycles bench/webhooks.py posts."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authapp.tokens import issue_token_pair
+    from payment.models import Subscription, Transaction
+    from users.models import User
+
+    plan = _bench_plan()
+    user = User.objects.create_user("subscriber@bench.example", "bench-password-not-secret", first_name="Sub")
+    now = timezone.now()
+    Subscription.objects.create(
+        tenant=user.tenant,
+        user=user,
+        plan=plan,
+        status="active",
+        current_period_start=now,
+        current_period_end=now + timedelta(days=30),
+        gateway_customer_id="cus_bench_subscriber",
+        gateway_subscription_id="sub_bench_subscriber",
+    )
+    Transaction.objects.bulk_create(
+        Transaction(
+            tenant=user.tenant,
+            user=user,
+            plan=plan,
+            amount=999,
+            currency="usd",
+            kind="charge",
+            status="succeeded",
+            gateway_transaction_id=f"in_bench_ledger_{i}",
+        )
+        for i in range(BENCH_LEDGER)
+    )
+    for i in range(BENCH_WEBHOOK_CUSTOMERS):
+        customer = User.objects.create_user(f"webhook{i}@bench.example", None, first_name=f"Webhook {i}")
+        Subscription.objects.create(tenant=customer.tenant, user=customer, gateway_customer_id=f"cus_bench_{i}")
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
+def seed_buyer() -> dict[str, str]:
+    """A signed-in user without a subscription, about to check out (Stripe answered by the stub)."""
+    from authapp.tokens import issue_token_pair
+    from users.models import User
+
+    _bench_plan()
+    user = User.objects.create_user("buyer@bench.example", "bench-password-not-secret", first_name="Buyer")
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
 # Order matters only for the table. /healthz and /readyz are the baselines every
 # ratio in latest.json is computed against: keep them.
 ENDPOINTS: list[Endpoint] = [
@@ -157,6 +241,19 @@ ENDPOINTS: list[Endpoint] = [
     # The app opening its notification inbox (cursor pagination, 20 a page) and its badge.
     Endpoint("inbox", "/api/v1/notifications/?page_size=20", auth="jwt", seed=seed_inbox),
     Endpoint("unread-count", "/api/v1/notifications/unread-count/", auth="jwt", seed=seed_inbox),
+    # Payments: the plans screen, the subscription badge, the ledger (cursor, 20 a page), and a
+    # checkout: our checks, the customer row, and one call to Stripe (the local stub, over HTTP).
+    Endpoint("plans", "/api/v1/payments/plans/", auth="jwt", seed=seed_subscriber),
+    Endpoint("subscription", "/api/v1/payments/subscription/", auth="jwt", seed=seed_subscriber),
+    Endpoint("transactions", "/api/v1/payments/transactions/", auth="jwt", seed=seed_subscriber),
+    Endpoint(
+        "checkout",
+        "/api/v1/payments/checkout/",
+        method="POST",
+        body={"plan": BENCH_PLAN_ID},
+        auth="jwt",
+        seed=seed_buyer,
+    ),
 ]
 
 

@@ -40,8 +40,12 @@ from typing import Any
 
 import psycopg
 import redis
-from endpoints import ENDPOINTS, Endpoint, validate
+import webhooks
+from endpoints import BENCH_WEBHOOK_CUSTOMERS, ENDPOINTS, Endpoint, validate
 from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from payment.stripe_stub import StubStripeAPI, serve
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -163,6 +167,7 @@ def app_env(use_redis: bool, workers: int, max_requests: int) -> dict[str, str]:
             # The throttle's cache read and write still happen on every request.
             "THROTTLE_RATE_USER": "10000000/min",
             "THROTTLE_RATE_API_KEY": "10000000/min",
+            "THROTTLE_RATE_PAYMENTS": "10000000/min",
             "WEB_CONCURRENCY": str(workers),
             # Worker recycling off by default: a recycled worker re-imports Django (seconds of
             # CPU) and at thousands of req/s that happens several times per run, charging boot
@@ -612,8 +617,16 @@ def main() -> int:
         use_redis = False
         say(f"Redis does not answer at {REDIS_URL}: {without_redis}")
     env = app_env(use_redis, workers, max_requests)
+    # Stripe's API, answered by the local stub over HTTP (the checkout endpoint calls it), and a
+    # webhook signing secret for bench/webhooks.py.
+    stripe_stub, stripe_url = serve(StubStripeAPI())
+    webhook_secret = f"whsec_{secrets.token_hex(16)}"
+    env.update(
+        {"STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_API_BASE": stripe_url, "STRIPE_WEBHOOK_SECRET": webhook_secret}
+    )
 
     with contextlib.ExitStack() as cleanup:
+        cleanup.callback(stripe_stub.shutdown)
         say(f"creating database {DB_NAME}")
         pg_version = create_database()
         cleanup.callback(clean_up_data, use_redis)
@@ -666,6 +679,15 @@ def main() -> int:
                     f"{result['errors']} errors, {result['worker_restarts']} worker restarts"
                 )
 
+            say(f"webhooks: {BENCH_WEBHOOK_CUSTOMERS} customers' life cycles, signed, one POST at a time")
+            server.wait_idle()
+            hooks = webhooks.measure(server.base_url, webhook_secret, BENCH_WEBHOOK_CUSTOMERS)
+            overall = hooks["by_type"]["all events"]
+            say(
+                f"webhooks: {overall['events']} events, p50 {overall['p50_ms']:.2f} ms, "
+                f"p99 {overall['p99_ms']:.2f} ms, {hooks['errors']} errors"
+            )
+
         candidates = [e for e in ENDPOINTS if e.name not in BASELINES]
         slowest = min(candidates, key=lambda e: measured[e.name]["requests_per_s"])
         say(f"profiling the slowest endpoint, {slowest.name} ({PROFILE_REQUESTS} requests in-process)")
@@ -697,6 +719,7 @@ def main() -> int:
             },
         },
         "endpoints": rows,
+        "webhooks": hooks,
         "profile": {key: value for key, value in profiled.items() if key != "top"} | {"file": PROFILE_FILE.name},
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -709,6 +732,8 @@ def main() -> int:
 
     print()
     print(format_table(rows))
+    print()
+    print(webhooks.format_table(hooks))
     print()
     errors = sum(row["errors"] for row in rows)
     restarts = sum(row["worker_restarts"] for row in rows)

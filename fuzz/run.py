@@ -157,6 +157,20 @@ def fuzz(args: argparse.Namespace) -> int:
         "HOME": str(scratch),
         "PYTHONPATH": str(ROOT),
     }
+    # Stripe's API, answered by the local stub: checkout and portal run through the official
+    # client as in production instead of answering 503 payments_not_configured.
+    sys.path.insert(0, str(ROOT))
+    from payment.stripe_stub import StubStripeAPI, serve
+
+    stripe_stub, stripe_url = serve(StubStripeAPI())
+    env.update(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_fuzz",
+            "STRIPE_API_BASE": stripe_url,
+            "STRIPE_WEBHOOK_SECRET": f"whsec_{secrets.token_hex(16)}",
+            "STRIPE_MAX_NETWORK_RETRIES": "0",
+        }
+    )
     started = time.monotonic()
     failed: list[str] = []
     try:
@@ -201,6 +215,7 @@ def fuzz(args: argparse.Namespace) -> int:
                     if result.returncode != 0 or short:
                         failed.append(principal)
     finally:
+        stripe_stub.shutdown()
         shutil.rmtree(scratch, ignore_errors=True)
     log(f"done in {time.monotonic() - started:.0f} s; failing principals: {', '.join(failed) or 'none'}")
     for principal in failed:

@@ -45,6 +45,38 @@ def seed() -> dict[str, Any]:
             for platform in ("android", "ios")
         ]
 
+    def plans() -> list[int]:
+        from payment.models import Plan
+
+        return [
+            Plan.objects.create(
+                code=f"fuzz-{interval}",
+                name=f"Fuzz {interval}",
+                interval=interval,
+                stripe_price_id=f"price_fuzz_{interval}",
+                amount=999,
+                trial_days=7 if interval == "monthly" else 0,
+            ).pk
+            for interval in ("monthly", "yearly", "lifetime")
+        ]
+
+    def ledger(user_ids: list[int]) -> list[int]:
+        from payment.models import Transaction
+
+        return [
+            Transaction.objects.create(
+                tenant_id=User.objects.get(pk=user_id).tenant_id,
+                user_id=user_id,
+                amount=999,
+                currency="usd",
+                kind="charge",
+                status="succeeded",
+                gateway_transaction_id=f"in_fuzz_{user_id}",
+            ).pk
+            for user_id in user_ids
+        ]
+
+    plan_ids = plans()
     key_tenant = tenant("fuzz-key")
     key = api_key_create(tenant=key_tenant, name="fuzz", scopes=list(ALL_SCOPES))
     key_users = members(key_tenant, 3)
@@ -64,15 +96,20 @@ def seed() -> dict[str, Any]:
     member_notes = notifications([member.pk])
     member_devices = devices(member)
     admin_notes = notifications([admin.pk, *admin_users])
+    key_lines, member_lines, admin_lines = ledger(key_users), ledger([member.pk]), ledger([admin.pk, *admin_users])
 
     return {
-        "key": {"api_key": key.secret, "ids": [*key_users, *key_notes]},
-        "member": {"user_id": member.pk, "minter": minter.secret, "ids": [member.pk, *member_notes, *member_devices]},
+        "key": {"api_key": key.secret, "ids": [*key_users, *key_notes, *key_lines, *plan_ids]},
+        "member": {
+            "user_id": member.pk,
+            "minter": minter.secret,
+            "ids": [member.pk, *member_notes, *member_devices, *member_lines, *plan_ids],
+        },
         "admin": {
             "email": admin.email,
             "password": PASSWORD,
             "tenant": admin_tenant.slug,
-            "ids": [admin.pk, *admin_users, *admin_keys, *admin_notes],
+            "ids": [admin.pk, *admin_users, *admin_keys, *admin_notes, *admin_lines, *plan_ids],
         },
         "anon": {"ids": []},
     }

@@ -37,6 +37,14 @@ class PlanAdmin(admin.ModelAdmin):
         # Subscriptions and the ledger point at plans: retire one with "active" instead.
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Plan | None = None) -> Any:
+        # Once sold, what was sold stays put: a sold monthly plan turned "lifetime" would make
+        # its subscribers lifetime buyers. Sell a new plan instead.
+        sold = obj is not None and (
+            Subscription.unscoped.filter(plan=obj).exists() or Transaction.unscoped.filter(plan=obj).exists()
+        )
+        return ["tenant", "interval", "stripe_price_id", "currency"] if sold else []
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Written only by webhooks and services: staff read, nobody edits or deletes by hand."""

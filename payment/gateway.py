@@ -96,6 +96,12 @@ def translated_errors(action: str) -> Iterator[None]:
         status = getattr(exc, "http_status", None)
         stripe_code = getattr(exc, "code", None) or "unknown"
         logger.warning("stripe %s failed: %s (http %s, code %s)", action, exc.__class__.__name__, status, stripe_code)
+        if isinstance(exc, stripe.IdempotencyError):
+            raise ApplicationError(
+                code="idempotency_key_reused",
+                message="This Idempotency-Key was already used for a different request; send a new one.",
+                status=409,
+            ) from exc
         if isinstance(exc, stripe.CardError):
             raise ApplicationError(
                 code="card_declined", message=exc.user_message or "The card was declined.", status=402

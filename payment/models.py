@@ -7,14 +7,14 @@ append-only: a refund is a new row, never an edit of the charge it refunds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from fitcore.api.models import BaseModel, TenantOwned
+from fitcore.api.models import BaseModel, TenantManager, TenantOwned, TenantQuerySet
 
 CURRENCY_VALIDATOR = RegexValidator(r"^[a-z]{3}$", "An ISO 4217 code in lower case, as Stripe writes it (usd, eur).")
 PLAN_CODE_VALIDATOR = RegexValidator(r"^[a-z0-9][a-z0-9_-]{0,49}$", "Lower-case letters, digits, - and _.")
@@ -44,7 +44,7 @@ class Plan(BaseModel):
     stripe_price_id = models.CharField(
         max_length=255, unique=True, help_text="The Stripe Price this plan sells (price_...)."
     )
-    amount = models.PositiveIntegerField(help_text="In the currency's minor unit (cents).")
+    amount = models.PositiveBigIntegerField(help_text="In the currency's minor unit (cents).")
     currency = models.CharField(max_length=3, default="usd", validators=[CURRENCY_VALIDATOR])
     trial_days = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0)], help_text="Recurring plans only; Stripe allows up to 730."
@@ -103,6 +103,9 @@ class Subscription(TenantOwned):
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
+    # The end of the last period that was paid for (or was a trial). Stripe moves the current
+    # period forward before it charges, so past_due access runs to here, not to the period end.
+    paid_until = models.DateTimeField(null=True, blank=True)
     gateway = models.CharField(max_length=16, choices=Gateway.choices, default=Gateway.STRIPE)
     gateway_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
     gateway_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -128,8 +131,37 @@ class Subscription(TenantOwned):
         return f"{self.user_id}: {self.status}"
 
 
+class _AppendOnly:
+    """Querysets of the ledger: no bulk update or delete either (PostgreSQL also refuses them, by trigger)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The ledger is append-only: transactions are never updated.")
+
+    def delete(self) -> Any:
+        raise TypeError("The ledger is append-only: transactions are never deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise TypeError("The ledger is append-only: transactions are never updated.")
+
+
+class TransactionQuerySet(_AppendOnly, TenantQuerySet["Transaction"]):
+    pass
+
+
+class UnscopedTransactionQuerySet(_AppendOnly, models.QuerySet["Transaction"]):
+    pass
+
+
+class TransactionManager(TenantManager["Transaction"]):
+    def get_queryset(self) -> TransactionQuerySet:
+        return TransactionQuerySet(self.model, using=self._db)
+
+
 class Transaction(TenantOwned):
-    """One line of the ledger. Append-only: ``save()`` refuses to update and ``delete()`` to delete."""
+    """One line of the ledger. Append-only: no update or delete path, for one row or many."""
+
+    unscoped = UnscopedTransactionQuerySet.as_manager()  # type: ignore[misc]
+    objects: ClassVar[TransactionManager] = TransactionManager()
 
     class Kind(models.TextChoices):
         CHARGE = "charge", "Charge"
@@ -143,7 +175,7 @@ class Transaction(TenantOwned):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    amount = models.PositiveIntegerField(help_text="Minor units; a refund's amount is what was given back.")
+    amount = models.PositiveBigIntegerField(help_text="Minor units; a refund's amount is what was given back.")
     currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=24, choices=Status.choices)

@@ -41,7 +41,7 @@ class _IdField(serializers.IntegerField):
 
 
 class CheckoutInputSerializer(StrictKeysSerializer):
-    plan = _IdField(min_value=1, help_text="The id of a plan from GET /payments/plans/.")
+    plan = _IdField(min_value=1, max_value=2**63 - 1, help_text="The id of a plan from GET /payments/plans/.")
 
 
 class CheckoutSessionSerializer(OutputSerializer):
@@ -78,6 +78,11 @@ class SubscriptionSerializer(OutputSerializer):
     cancel_at_period_end = serializers.BooleanField(read_only=True)
     canceled_at = serializers.DateTimeField(read_only=True, allow_null=True)
     trial_end = serializers.DateTimeField(read_only=True, allow_null=True)
+    paid_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The end of the last period paid for: a past-due or cancelled subscription's access runs to here.",
+    )
     gateway = serializers.ChoiceField(choices=Gateway.choices, read_only=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -61,6 +62,16 @@ def format_amount(amount: int, currency: str) -> str:
     if currency.lower() in ZERO_DECIMAL:
         return f"{amount:,} {currency.upper()}"
     return f"{amount / 100:,.2f} {currency.upper()}"
+
+
+def local_date(user: User, moment: datetime) -> str:
+    """``December 10, 2026`` in the user's own time zone (the profile's; UTC without one)."""
+    profile = getattr(user, "profile", None)
+    try:
+        zone = zoneinfo.ZoneInfo(getattr(profile, "timezone", None) or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return f"{moment.astimezone(zone):%B %-d, %Y}"
 
 
 def from_timestamp(value: Any) -> datetime | None:
@@ -124,19 +135,21 @@ def checkout_session_create(*, user: User, plan: Plan, idempotency_key: str | No
     The trial is offered once per user. The idempotency key (the client's, or one per user,
     plan and ten minutes) makes a double tap return the same session instead of two.
     """
-    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise ApplicationError(
             code="invalid_idempotency_key",
             message="Idempotency-Key must be 1-200 printable ASCII characters without spaces.",
             errors=[{"field": None, "code": "invalid_idempotency_key", "message": "Not a usable idempotency key."}],
         )
-    if selectors.has_active_access(user):
+    api = gateway.client()
+    current = selectors.subscription_get(user)
+    if selectors.has_active_access(user) or (current is not None and current.status in _CURRENT):
+        # A running subscription (even past due, to be paid in the portal) is never doubled.
         raise ApplicationError(
             code="subscription_active",
-            message="You already have an active subscription; manage it in the billing portal.",
+            message="You already have a subscription; manage or pay it in the billing portal.",
             status=409,
         )
-    api = gateway.client()
     customer = _customer_id(user, api)
     row = subscription_row(user)
     metadata = {"fitcore_user": str(user.pk), "fitcore_plan": str(plan.pk)}
@@ -202,7 +215,9 @@ def subscription_set_cancel_at_period_end(*, user: User, cancel: bool) -> Subscr
         )
     if row.cancel_at_period_end == cancel:
         return row
-    asked_at = timezone.now()
+    # Stripe's event times are whole seconds: the answer is "as of" the second we asked in, so
+    # the event our change causes (same second or later) still applies, with the same state.
+    asked_at = timezone.now().replace(microsecond=0)
     with gateway.translated_errors("change your subscription"):
         answer = gateway.client().v1.subscriptions.update(row.gateway_subscription_id, {"cancel_at_period_end": cancel})
     with transaction.atomic():
@@ -242,15 +257,25 @@ def apply_subscription(row: Subscription, obj: dict[str, Any], *, at: datetime) 
     a subscription other than the user's current one.
     """
     sub_id = str(obj.get("id") or "")
-    if row.last_event_at is not None and at < row.last_event_at:
-        return "stale: a newer state is already applied"
     if row.plan is not None and row.plan.interval == Plan.Interval.LIFETIME and row.status == SubscriptionStatus.ACTIVE:
         return "ignored: the user has lifetime access"
     status = STRIPE_STATUS.get(str(obj.get("status")), SubscriptionStatus.INACTIVE)
+    start, end = _period(obj)
+    # An active or trialing period was paid (or free): whenever this arrives, it counts. A max
+    # is the same in any order; the current period end caps it once the subscription is over.
+    if status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING) and end is not None:
+        extend_paid_until(row, end)
+    if row.last_event_at is not None and at < row.last_event_at:
+        if row.pk is not None:
+            row.save(update_fields=["paid_until", "updated_at"])
+        return "stale: a newer state is already applied"
+    if row.last_event_at is not None and at == row.last_event_at and _tie_goes_back(row, sub_id, status):
+        row.save(update_fields=["paid_until", "updated_at"])
+        return "stale: same second as the state applied, and an earlier step of the life cycle"
     other = bool(row.gateway_subscription_id) and sub_id != row.gateway_subscription_id
     if other and row.status in _CURRENT and status not in _CURRENT:
+        row.save(update_fields=["paid_until", "updated_at"])
         return "ignored: another subscription of the user's, not the current one"
-    start, end = _period(obj)
     ended = from_timestamp(obj.get("ended_at"))
     if status == SubscriptionStatus.CANCELED and ended is not None and (end is None or ended < end):
         end = ended  # cancelled at once: access ends now, not at the end of the period
@@ -271,6 +296,21 @@ def apply_subscription(row: Subscription, obj: dict[str, Any], *, at: datetime) 
         row.gateway_customer_id = str(obj["customer"])
     row.save()
     return f"applied: {status}"
+
+
+def extend_paid_until(row: Subscription, end: datetime) -> None:
+    if row.paid_until is None or end > row.paid_until:
+        row.paid_until = end
+
+
+def _tie_goes_back(row: Subscription, sub_id: str, status: str) -> bool:
+    """Stripe's ``created`` counts whole seconds, and it often emits a subscription's
+    ``created`` (incomplete) and ``updated`` (active) in the same one: on a tie, never step
+    back to incomplete, and never revive a subscription that ended."""
+    if status == SubscriptionStatus.INCOMPLETE and row.status != SubscriptionStatus.INCOMPLETE:
+        return True
+    same = sub_id == row.gateway_subscription_id
+    return same and row.status == SubscriptionStatus.CANCELED and status != SubscriptionStatus.CANCELED
 
 
 def grant_lifetime(row: Subscription, *, plan: Plan, at: datetime) -> str:
@@ -294,6 +334,7 @@ def revoke_lifetime(row: Subscription, *, at: datetime) -> str:
     row.status = SubscriptionStatus.CANCELED
     row.canceled_at = at
     row.current_period_end = at
+    row.paid_until = at
     row.last_event_at = max(at, row.last_event_at) if row.last_event_at else at
     row.save()
     return "lifetime access revoked (refunded in full)"
@@ -365,7 +406,7 @@ def send_subscription_ending_reminders(window: LocalTimeWindow) -> int:
             user__is_active=True,
             user__profile__timezone__in=zones,
         )
-        .select_related("user", "plan")
+        .select_related("user__profile", "plan")
         .order_by("pk")
     )
     sent = 0
@@ -375,7 +416,7 @@ def send_subscription_ending_reminders(window: LocalTimeWindow) -> int:
             user=row.user,
             type="subscription_ending",
             title="Your subscription ends soon",
-            body=f"Your {row.plan.name if row.plan else 'premium'} access ends on {ends:%B %-d, %Y}. "
+            body=f"Your {row.plan.name if row.plan else 'premium'} access ends on {local_date(row.user, ends)}. "
             "Resume it any time before then to keep it.",
             data={"current_period_end": ends.isoformat(), "reason": "cancel_at_period_end"},
             dedupe_key=f"subscription-ending:{row.gateway_subscription_id}:{int(ends.timestamp())}",

@@ -15,6 +15,7 @@ import json
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,8 +40,10 @@ class StubStripeAPI:
     """Stripe's answers, kept in memory. ``fail_next`` makes the next call fail with
     ``(http_status, error_type, message)``, as Stripe's error bodies say it."""
 
-    requests: list[StubRequest] = field(default_factory=list)
+    # The latest requests, for assertions (bounded: a load test sends hundreds of thousands).
+    requests: deque[StubRequest] = field(default_factory=lambda: deque(maxlen=10_000))
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by charge id
     fail_next: tuple[int, str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -87,6 +90,10 @@ class StubStripeAPI:
                 "url": f"https://billing.stripe.com/p/session/test_{session_id}",
                 "created": now,
             }
+        if method.upper() == "GET" and path == "/v1/refunds":
+            with self._lock:
+                found = [dict(r) for r in self.refunds.get(params.get("charge", ""), [])]
+            return 200, {"object": "list", "url": "/v1/refunds", "has_more": False, "data": found}
         if path.startswith("/v1/subscriptions/"):
             sub_id = path.rsplit("/", 1)[-1]
             with self._lock:
@@ -137,6 +144,21 @@ class StubStripeAPI:
             self.subscriptions[sub_id] = sub
         return sub
 
+    def add_refund(self, charge: str, refund_id: str, amount: int, *, created: int | None = None) -> dict[str, Any]:
+        """A refund Stripe made on ``charge`` (listed by GET /v1/refunds?charge=)."""
+        refund = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": amount,
+            "charge": charge,
+            "created": created or int(time.time()),
+            "currency": "usd",
+            "status": "succeeded",
+        }
+        with self._lock:
+            self.refunds.setdefault(charge, []).append(refund)
+        return refund
+
     def calls(self, path: str) -> list[StubRequest]:
         return [r for r in self.requests if r.path == path]
 
@@ -174,6 +196,9 @@ def serve(api: StubStripeAPI, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in separate writes: without TCP_NODELAY each answer on a
+        # kept-alive connection waits ~40 ms for the client's delayed ACK.
+        disable_nagle_algorithm = True
 
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -97,6 +97,7 @@ class CheckoutView(APIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=False,
+                pattern=r"^[!-~]{1,200}$",
                 description="Any unique string (1-200 printable ASCII characters) for this purchase attempt.",
             )
         ],
@@ -155,11 +156,15 @@ def _subscription_data(user: User, row: Subscription | None) -> Any:
                 cancel_at_period_end=False,
                 canceled_at=None,
                 trial_end=None,
+                paid_until=None,
                 gateway="stripe",
             ),
         )
     data = SubscriptionSerializer(row).data
-    data["has_active_access"] = selectors.has_active_access(user)
+    # The row is loaded already: the same rules as has_active_access, without asking again.
+    granted = selectors.row_grants_access(row) if isinstance(row, Subscription) else False
+    selectors.remember_access(user, granted)
+    data["has_active_access"] = granted
     return data
 
 

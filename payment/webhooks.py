@@ -32,9 +32,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fitcore.api.exceptions import ApplicationError
-from users.models import User
 
-from . import services
+from . import gateway, services
 from .models import Gateway, Plan, StripeEvent, Subscription, Transaction
 
 logger = logging.getLogger(__name__)
@@ -73,19 +72,19 @@ def verify(payload: bytes, header: str | None) -> Event:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
         raise WebhookRejected("malformed_payload", "The body is not UTF-8 text.") from None
-    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+    timestamp = _signed_at(header)
     verified = False
     for secret in secrets:
         try:
             # No tolerance here: a stale timestamp is told apart below, after the signature holds.
             stripe.WebhookSignature.verify_header(text, header, secret)
-        except stripe.SignatureVerificationError:
+        except (stripe.SignatureVerificationError, TypeError, ValueError):
             continue
         verified = True
         break
     if not verified:
         raise WebhookRejected("invalid_signature", "The Stripe-Signature does not match this body and our secret.")
-    timestamp = _signed_at(header)
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
     if timestamp < time.time() - tolerance:
         raise WebhookRejected(
             "stale_signature", f"The signature is older than {tolerance} seconds: refused as a possible replay."
@@ -94,15 +93,50 @@ def verify(payload: bytes, header: str | None) -> Event:
         data = json.loads(text)
     except ValueError:
         raise WebhookRejected("malformed_payload", "The body is not valid JSON.") from None
-    return _envelope(data)
+    return _envelope(_storable(data))
+
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 def _signed_at(header: str) -> int:
+    """The one ``t=`` of a well-formed header: ASCII, exactly one timestamp, v1 values in hex.
+
+    Stripe's helper reads the first ``t=`` with ``int()`` (which also takes ``1_700_000_000``
+    and non-ASCII digits) and compares non-ASCII signatures by raising: a header it would
+    read differently from us, or choke on, is refused here first.
+    """
+    if not header.isascii() or len(header) > 2000:
+        raise WebhookRejected("invalid_signature", "The Stripe-Signature header is not well formed.")
+    stamps, signatures = [], 0
     for part in header.split(","):
         key, _, value = part.partition("=")
-        if key.strip() == "t" and value.strip().isascii() and value.strip().isdigit():
-            return int(value.strip())
-    return 0  # verify_header accepted it, so there is a t=; unreachable in practice
+        if key == "t":
+            stamps.append(value)
+        elif key == "v1":
+            signatures += 1
+            if not _SIGNATURE.fullmatch(value):
+                raise WebhookRejected("invalid_signature", "A v1 signature is not 64 hexadecimal digits.")
+    if len(stamps) != 1 or not _TIMESTAMP.fullmatch(stamps[0]) or not signatures:
+        raise WebhookRejected(
+            "invalid_signature", "The Stripe-Signature header needs one t=<unix time> and a v1 signature."
+        )
+    return int(stamps[0])
+
+
+def _storable(value: Any) -> Any:
+    """JSON as PostgreSQL's jsonb takes it: no NUL characters, no lone surrogates (both are
+    valid JSON escapes, and a signed event could carry them in a customer's free text)."""
+    if isinstance(value, str):
+        if "\x00" in value or not value.isascii():
+            return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _envelope(data: Any) -> Event:
@@ -110,7 +144,7 @@ def _envelope(data: Any) -> Event:
         raise WebhookRejected("malformed_payload", "The body is not a Stripe event object.")
     event_id, event_type, created = data.get("id"), data.get("type"), data.get("created")
     obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
-    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
         raise WebhookRejected("malformed_payload", "The event has no valid id (evt_...).")
     if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
         raise WebhookRejected("malformed_payload", "The event has no type.")
@@ -190,17 +224,6 @@ def _row_for_customer(customer: Any) -> Subscription | None:
     return rows[0]
 
 
-def _row_for_reference(reference: Any) -> Subscription | None:
-    """Our ``client_reference_id`` (the user's id, set by us on the Checkout Session)."""
-    if not isinstance(reference, str) or not _USER_ID.match(reference):
-        return None
-    user = User.objects.filter(pk=int(reference)).first()
-    if user is None:
-        return None
-    row = services.subscription_row(user)
-    return Subscription.unscoped.select_for_update(of=("self",)).select_related("plan").get(pk=row.pk)
-
-
 def _invoice_subscription(invoice: dict[str, Any]) -> str:
     parent = invoice.get("parent") or {}
     details = parent.get("subscription_details") if isinstance(parent, dict) else None
@@ -223,11 +246,33 @@ def _invoice_plan(row: Subscription, invoice: dict[str, Any]) -> Plan | None:
 
 
 def _line_period(invoice: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
-    for line in (invoice.get("lines") or {}).get("data") or []:
+    """The span the invoice's lines cover (the new period, for a renewal)."""
+    starts, ends = [], []
+    lines = invoice.get("lines")
+    for line in (lines.get("data") if isinstance(lines, dict) else None) or []:
         period = line.get("period") if isinstance(line, dict) else None
         if isinstance(period, dict):
-            return services.from_timestamp(period.get("start")), services.from_timestamp(period.get("end"))
-    return None, None
+            start, end = services.from_timestamp(period.get("start")), services.from_timestamp(period.get("end"))
+            if start is not None and end is not None:
+                starts.append(start)
+                ends.append(end)
+    return (min(starts), max(ends)) if ends else (None, None)
+
+
+def _invoice_payment_ref(invoice: dict[str, Any]) -> str:
+    """The charge or payment intent that paid the invoice: on the invoice in older API
+    versions, in ``invoice.payments`` since 2025 (what a refund event names)."""
+    for key in ("charge", "payment_intent"):
+        if isinstance(invoice.get(key), str) and invoice[key]:
+            return str(invoice[key])
+    payments = invoice.get("payments")
+    for entry in (payments.get("data") if isinstance(payments, dict) else None) or []:
+        payment = entry.get("payment") if isinstance(entry, dict) else None
+        if isinstance(payment, dict):
+            for key in ("payment_intent", "charge"):
+                if isinstance(payment.get(key), str) and payment[key]:
+                    return str(payment[key])
+    return ""
 
 
 def _amount(value: Any) -> int:
@@ -241,16 +286,19 @@ UNKNOWN_CUSTOMER = "ignored: no user of ours has this Stripe customer"
 
 def checkout_completed(event: Event) -> str:
     session = event.object
-    row = _row_for_customer(session.get("customer")) or _row_for_reference(session.get("client_reference_id"))
+    # Our checkouts always run on a customer we created and stored first; the session's
+    # client_reference_id (our user id, set by us) must then agree with it.
+    row = _row_for_customer(session.get("customer"))
     if row is None:
         return UNKNOWN_CUSTOMER
-    if not row.gateway_customer_id and isinstance(session.get("customer"), str):
-        row.gateway_customer_id = session["customer"]
-        row.save(update_fields=["gateway_customer_id", "updated_at"])
+    reference = session.get("client_reference_id")
+    if reference is not None and reference != str(row.user_id):
+        return "ignored: client_reference_id is not the customer's user"
     if session.get("mode") == "subscription":
         # Links the new subscription; its state comes with the customer.subscription.* events.
         sub_id = session.get("subscription")
-        if isinstance(sub_id, str) and sub_id and row.status not in services._CURRENT:
+        newer = row.last_event_at is None or event.created >= row.last_event_at
+        if isinstance(sub_id, str) and sub_id and newer and row.status not in services._CURRENT:
             row.gateway_subscription_id = sub_id
             row.save(update_fields=["gateway_subscription_id", "updated_at"])
         return "linked the checkout's subscription"
@@ -274,7 +322,15 @@ def checkout_completed(event: Event) -> str:
         description=f"{plan.name}: one payment",
         response=session,
     )
-    outcome = services.grant_lifetime(row, plan=plan, at=event.created)
+    refunded = sum(
+        Transaction.objects.for_tenant(row.tenant_id)
+        .filter(kind=Transaction.Kind.REFUND, gateway_payment_ref=payment_ref)
+        .values_list("amount", flat=True)
+    )
+    if amount and refunded >= amount:  # the refund event came first (a retried delivery)
+        outcome = "ledger: charge recorded; refunded in full already, no access granted"
+    else:
+        outcome = services.grant_lifetime(row, plan=plan, at=event.created)
     if written is not None:
         services.notify_payment(
             row=row,
@@ -290,7 +346,7 @@ def checkout_completed(event: Event) -> str:
 def _lifetime_plan(row: Subscription, session: dict[str, Any]) -> Plan | None:
     """The plan our own session creation recorded, if it is a lifetime plan sold to this tenant."""
     plan_id = (session.get("metadata") or {}).get("fitcore_plan")
-    if not isinstance(plan_id, str) or not _USER_ID.match(plan_id):
+    if not isinstance(plan_id, str) or not _USER_ID.fullmatch(plan_id):
         return None
     return (
         Plan.objects.filter(Q(tenant_id=row.tenant_id) | Q(tenant__isnull=True))
@@ -321,7 +377,8 @@ def trial_will_end(event: Event) -> str:
             row=row,
             type="subscription_ending",
             title="Your free trial ends soon",
-            body=f"Your trial ends on {trial_end:%B %-d, %Y}. Keep a payment method on file to stay premium.",
+            body=f"Your trial ends on {services.local_date(row.user, trial_end)}. "
+            "Keep a payment method on file to stay premium.",
             event_id=event.id,
             data={"trial_end": trial_end.isoformat(), "reason": "trial_will_end"},
         )
@@ -335,7 +392,7 @@ def invoice_paid(event: Event) -> str:
         return UNKNOWN_CUSTOMER
     amount, currency = _amount(invoice.get("amount_paid")), str(invoice.get("currency") or "usd")
     plan = _invoice_plan(row, invoice)
-    payment_ref = str(invoice.get("charge") or invoice.get("payment_intent") or "")
+    payment_ref = _invoice_payment_ref(invoice)
     written = services.ledger_write(
         row=row,
         gateway_transaction_id=str(invoice.get("id") or event.id),
@@ -350,6 +407,11 @@ def invoice_paid(event: Event) -> str:
     )
     outcome = "ledger: charge recorded" if written else "ledger: charge already recorded"
     sub_id = _invoice_subscription(invoice)
+    paid_end = _line_period(invoice)[1]
+    if sub_id and paid_end is not None:
+        # The period this invoice paid for counts whenever it arrives (a max: any order).
+        services.extend_paid_until(row, paid_end)
+        row.save(update_fields=["paid_until", "updated_at"])
     # A paid renewal: active again (from past_due) for the period the invoice paid for. Only
     # ahead of the subscription events, and without moving last_event_at: the
     # customer.subscription.updated Stripe sends with it has the last word, whenever it lands.
@@ -455,17 +517,15 @@ def charge_refunded(event: Event) -> str:
     full = bool(charge.get("refunded"))
     status = Transaction.Status.REFUNDED if full else Transaction.Status.PARTIALLY_REFUNDED
     plan = original.plan if original else None
-    refunds = (charge.get("refunds") or {}).get("data") if isinstance(charge.get("refunds"), dict) else None
+    # Refund rows are keyed to the payment as the charge rows are: the payment intent, else the charge.
+    payment_key = str(charge.get("payment_intent") or charge.get("id") or "")
+    refunds = _itemised_refunds(charge)
     entries: list[tuple[str, int, str, dict[str, Any]]] = []
-    if isinstance(refunds, list) and refunds and not (charge.get("refunds") or {}).get("has_more"):
+    if refunds is not None:
         # Oldest first, each with the status the charge had once it was made: the same rows
         # whichever of the charge's refund events arrives first.
-        itemised = sorted(
-            (r for r in refunds if isinstance(r, dict) and r.get("id")),
-            key=lambda r: (_amount(r.get("created")), str(r["id"])),
-        )
         charged, running = _amount(charge.get("amount")), 0
-        for refund in itemised:
+        for refund in sorted(refunds, key=lambda r: (_amount(r.get("created")), str(r["id"]))):
             running += _amount(refund.get("amount"))
             done = charged > 0 and running >= charged
             entries.append(
@@ -477,16 +537,17 @@ def charge_refunded(event: Event) -> str:
                 )
             )
     else:
-        # No itemised refunds: what was refunded beyond the refund rows we already have.
-        charge_id = str(charge.get("id") or "")
+        # Stripe cannot be asked (no secret key): what was refunded beyond the refund rows we
+        # already have, as one row per new total. In order this gives a row per refund; a later
+        # total arriving first covers the earlier one (same sum, fewer rows).
         have = sum(
             Transaction.objects.for_tenant(row.tenant_id)
-            .filter(kind=Transaction.Kind.REFUND, gateway_payment_ref=charge_id)
+            .filter(kind=Transaction.Kind.REFUND, gateway_payment_ref=payment_key)
             .values_list("amount", flat=True)
         )
-        rest = _amount(charge.get("amount_refunded")) - have
-        if rest > 0:
-            entries = [(f"{charge_id}#refunded-{_amount(charge.get('amount_refunded'))}", rest, status, {})]
+        total = _amount(charge.get("amount_refunded"))
+        if total - have > 0:
+            entries = [(f"{charge.get('id')}#refunded-{total}", total - have, status, {})]
     written = 0
     refunded_now = 0
     for refund_id, amount, refund_status, refund in entries:
@@ -498,7 +559,7 @@ def charge_refunded(event: Event) -> str:
             amount=amount,
             currency=currency,
             plan=plan,
-            payment_ref=str(charge.get("id") or ""),
+            payment_ref=payment_key,
             description=f"Refund of {charge.get('id')}",
             response={"charge": charge.get("id"), "refund": refund, "amount_refunded": charge.get("amount_refunded")},
         ):
@@ -520,6 +581,21 @@ def charge_refunded(event: Event) -> str:
     return outcome
 
 
+def _itemised_refunds(charge: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Every refund of the charge, each with its own id: from the event when it lists them all
+    (API versions before 2022-11-15), else from Stripe's API; None when Stripe cannot be asked."""
+    listed = charge.get("refunds") if isinstance(charge.get("refunds"), dict) else None
+    if listed is not None and isinstance(listed.get("data"), list) and listed["data"] and not listed.get("has_more"):
+        return [r for r in listed["data"] if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    charge_id = charge.get("id")
+    if not gateway.is_configured() or not isinstance(charge_id, str) or not charge_id:
+        return None
+    with gateway.translated_errors("list the charge's refunds"):
+        page = gateway.client().v1.refunds.list({"charge": charge_id, "limit": 100})
+        refunds = [refund.to_dict() for refund in page.auto_paging_iter()]
+    return [r for r in refunds if isinstance(r.get("id"), str)]
+
+
 def _original_charge(charge: dict[str, Any], row: Subscription | None) -> Transaction | None:
     refs = [str(v) for v in (charge.get("id"), charge.get("payment_intent")) if isinstance(v, str) and v]
     invoice = charge.get("invoice")
@@ -534,6 +610,8 @@ def _original_charge(charge: dict[str, Any], row: Subscription | None) -> Transa
 
 HANDLERS: dict[str, Callable[[Event], str]] = {
     "checkout.session.completed": checkout_completed,
+    # A delayed payment method (bank debit) for a one-time purchase: paid now.
+    "checkout.session.async_payment_succeeded": checkout_completed,
     "customer.subscription.created": subscription_changed,
     "customer.subscription.updated": subscription_changed,
     "customer.subscription.deleted": subscription_changed,

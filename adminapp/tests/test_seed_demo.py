@@ -20,6 +20,12 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
     from notification.models import Notification
 
     assert Notification.unscoped.filter(user=admin).count() == 3
+    # FitCore's three plans, on sale to the default tenant, seeded once.
+    from payment.models import Plan
+    from payment.selectors import plans_for_tenant
+
+    assert sorted(Plan.objects.values_list("interval", flat=True)) == ["lifetime", "monthly", "yearly"]
+    assert len(plans_for_tenant(admin.tenant_id)) == 3
 
 
 def test_seed_demo_refuses_without_debug(settings) -> None:

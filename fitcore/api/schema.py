@@ -86,11 +86,14 @@ class AutoSchema(SpectacularAutoSchema):
         return parameters
 
     def _get_parameters(self) -> list[dict[str, Any]]:
-        """Integer path parameters are row ids: 1 to 2**63-1 (``parse_object_id``'s range)."""
+        """Integer path parameters, and ``?user=``, are row ids: 1 to 2**63-1 (``parse_object_id``'s range)."""
         parameters: list[dict[str, Any]] = super()._get_parameters()
         for parameter in parameters:
             schema = parameter.get("schema", {})
-            if parameter.get("in") == "path" and schema.get("type") == "integer":
+            is_id = parameter.get("in") == "path" or (
+                parameter.get("in") == "query" and parameter.get("name") == "user"
+            )
+            if is_id and schema.get("type") == "integer":
                 parameter["schema"] = {**schema, "minimum": 1, "maximum": 2**63 - 1}
         return parameters
 

@@ -70,6 +70,93 @@ def model(package: ModuleType, name: str) -> Any:
     return getattr(importlib.import_module(f"{package.__name__}.models"), name)
 
 
+def payments_journey(
+    gen: ModuleType, bo: Any, *, messenger_tenant: Tenant, bo_id: int, live_server: Any, as_key: Any
+) -> None:
+    """Stripe's side (its API, answered by the stub; its webhooks, signed here) around the generated calls."""
+    import json
+    import time
+
+    import httpx
+    import stripe
+    from django.test import override_settings
+
+    from payment.gateway import use_http_client
+    from payment.models import Plan
+    from payment.stripe_stub import StubHttpClient, StubStripeAPI
+
+    secret = "whsec_journey"
+    stub = StubStripeAPI()
+    monthly = Plan.objects.create(
+        code="monthly", name="Monthly", interval="monthly", stripe_price_id="price_journey", amount=999, trial_days=7
+    )
+    with (
+        override_settings(STRIPE_SECRET_KEY="sk_test_journey", STRIPE_WEBHOOK_SECRETS=[secret]),
+        use_http_client(StubHttpClient(stub)),
+    ):
+        plans = api(gen, "payments.payments_plans_list").sync(client=bo)
+        assert [p.code for p in plans] == ["monthly"] and isinstance(plans[0], model(gen, "Plan"))
+        session = api(gen, "payments.payments_checkout_create").sync(
+            client=bo, body=model(gen, "CheckoutInputRequest")(plan=monthly.pk), idempotency_key="journey-1"
+        )
+        assert isinstance(session, model(gen, "CheckoutSession")) and session.url.startswith("https://checkout.")
+        customer = stub.calls("/v1/checkout/sessions")[0].params["customer"]
+
+        # Stripe: the customer paid; the subscription and its invoice are announced by signed webhooks.
+        sub = stub.add_subscription("sub_journey", customer=customer, price="price_journey")
+        invoice = {
+            "id": "in_journey",
+            "object": "invoice",
+            "customer": customer,
+            "subscription": "sub_journey",
+            "amount_paid": 999,
+            "currency": "usd",
+            "billing_reason": "subscription_create",
+            "lines": {"data": []},
+        }
+        for number, (kind, obj) in enumerate(
+            (("customer.subscription.created", sub), ("invoice.paid", invoice)), start=1
+        ):
+            body = json.dumps(
+                {
+                    "id": f"evt_journey{number}",
+                    "object": "event",
+                    "type": kind,
+                    "created": int(time.time()) - 5 + number,
+                    "data": {"object": obj},
+                }
+            )
+            delivered = httpx.post(
+                f"{live_server.url}/api/v1/payments/webhooks/stripe/",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, secret),
+                },
+            )
+            assert delivered.status_code == 200 and delivered.json() == {"received": True, "duplicate": False}
+
+        mine = api(gen, "payments.payments_subscription_retrieve").sync(client=bo)
+        assert isinstance(mine, model(gen, "Subscription"))
+        assert mine.status.value == "active" and mine.has_active_access is True and mine.plan.code == "monthly"
+        cancelled = api(gen, "payments.payments_subscription_cancel_create").sync(client=bo)
+        assert isinstance(cancelled, model(gen, "Subscription")) and cancelled.cancel_at_period_end is True
+        resumed = api(gen, "payments.payments_subscription_resume_create").sync(client=bo)
+        assert resumed.cancel_at_period_end is False and resumed.has_active_access is True
+        portal = api(gen, "payments.payments_portal_create").sync(client=bo)
+        assert isinstance(portal, model(gen, "PortalSession")) and portal.url.startswith("https://billing.")
+        again = api(gen, "payments.payments_checkout_create").sync(
+            client=bo, body=model(gen, "CheckoutInputRequest")(plan=monthly.pk)
+        )
+        assert isinstance(again, model(gen, "Problem")) and again.code == "subscription_active"
+        ledger = api(gen, "payments.payments_transactions_list").sync(client=bo)
+        assert isinstance(ledger, model(gen, "PaginatedTransactionList"))
+        assert [(t.kind.value, t.amount, t.plan) for t in ledger.results] == [("charge", 999, "monthly")]
+        partner = as_key(make_api_key(messenger_tenant, scopes=["payments:read"]).secret)
+        theirs = api(gen, "payments.payments_transactions_list").sync(client=partner, user=bo_id)
+        assert [t.gateway_transaction_id for t in theirs.results] == ["in_journey"]
+
+
 def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
     gen = client_package
     anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
@@ -233,6 +320,9 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
     assert isinstance(status, model(gen, "PaginatedNotificationList")) and status.results[0].id == sent.id
     gone = api(gen, "notifications.notifications_devices_destroy").sync_detailed(client=bo, id=device.id)
     assert gone.status_code == 204
+
+    # --- payments: Bo subscribes, Stripe confirms by webhook, Bo cancels and resumes --------------
+    payments_journey(gen, bo, messenger_tenant=tenant, bo_id=created.id, live_server=live_server, as_key=as_key)
 
     # --- a tenant admin manages the tenant's keys ------------------------------------------
     admin = UserFactory.create(tenant=tenant, email="boss@acme.example", role=User.Role.TENANT_ADMIN)

@@ -159,7 +159,7 @@ Deliver = Callable[..., Any]
 
 
 @pytest.fixture
-def deliver(api_client: APIClient, stripe_settings: Any) -> Deliver:
+def deliver(api_client: APIClient, stripe_api: StubStripeAPI) -> Deliver:
     def send(event_type: str, obj: dict[str, Any], **kwargs: Any) -> Any:
         return post_event(api_client, envelope(event_type, {"object": obj}, **kwargs))
 

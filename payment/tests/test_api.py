@@ -7,12 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import api_key_client_for, jwt_client_for
 from payment.models import Plan, Subscription, Transaction
-from payment.selectors import has_active_access
+from payment.selectors import has_active_access, row_grants_access
 from payment.services import subscription_row
 from users.models import User
 from users.tests.factories import UserFactory
@@ -36,6 +37,7 @@ def active(
     row.plan = plan
     row.current_period_start = timezone.now() - timedelta(days=1)
     row.current_period_end = fields.pop("current_period_end", timezone.now() + timedelta(days=29))
+    row.paid_until = fields.pop("paid_until", row.current_period_end)
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
@@ -151,38 +153,57 @@ def test_checkout_refuses_what_it_cannot_sell(
         f"{BASE}/checkout/", {"plan": plans["monthly"].pk}, format="json", HTTP_IDEMPOTENCY_KEY="has space"
     )
     assert bad_key.json()["code"] == "invalid_idempotency_key"
-    assert stripe_api.requests == []
+    assert not stripe_api.requests
 
 
 def test_an_active_user_gets_409(user_client: APIClient, user: User, plans: Any, stripe_api: Any) -> None:
     active(user)
     response = user_client.post(f"{BASE}/checkout/", {"plan": plans["monthly"].pk}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "subscription_active")
-    assert stripe_api.requests == []
+    assert not stripe_api.requests
+
+
+def test_a_past_due_or_lapsed_running_subscription_is_never_doubled(
+    user_client: APIClient, user: User, plans: Any, stripe_api: Any
+) -> None:
+    # Past due beyond the paid period: no access, but the subscription still runs (and bills).
+    active(user, status="past_due", paid_until=timezone.now() - timedelta(days=1))
+    response = user_client.post(f"{BASE}/checkout/", {"plan": plans["lifetime"].pk}, format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "subscription_active")
+    assert not stripe_api.requests
+
+
+def test_a_reused_idempotency_key_is_409(user_client: APIClient, plans: Any, stripe_api: Any) -> None:
+    user_client.post(f"{BASE}/checkout/", {"plan": plans["monthly"].pk}, format="json")  # makes the customer
+    stripe_api.fail_next = (
+        400,
+        "idempotency_error",
+        "Keys for idempotent requests can only be used with the same parameters",
+    )
+    response = user_client.post(
+        f"{BASE}/checkout/", {"plan": plans["yearly"].pk}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "idempotency_key_reused")
 
 
 def test_without_a_secret_key_checkout_and_portal_are_503(
     user_client: APIClient, user: User, plans: Any, settings: Any
 ) -> None:
     settings.STRIPE_SECRET_KEY = ""
-    active(user)
-    for path, data in (
+    requests = [
         (f"{BASE}/checkout/", {"plan": plans["monthly"].pk}),
         (f"{BASE}/portal/", None),
         (f"{BASE}/subscription/cancel/", None),
-    ):
+        (f"{BASE}/subscription/resume/", None),
+    ]
+    for path, data in requests:
         response = user_client.post(path, data, format="json")
-        if path.endswith("checkout/"):
-            assert response.status_code == 409  # refused before Stripe is needed
-            continue
         assert (response.status_code, response["Content-Type"], response.json()["code"]) == (
             503,
             PROBLEM,
             "payments_not_configured",
-        )
-    Subscription.unscoped.all().delete()
-    response = user_client.post(f"{BASE}/checkout/", {"plan": plans["monthly"].pk}, format="json")
-    assert (response.status_code, response.json()["code"]) == (503, "payments_not_configured")
+        ), path
+    assert not Subscription.unscoped.exists()
 
 
 def test_stripe_failures_are_problems_and_write_nothing(
@@ -233,6 +254,7 @@ def test_subscription_of_a_user_who_never_subscribed(
         "cancel_at_period_end": False,
         "canceled_at": None,
         "trial_end": None,
+        "paid_until": None,
         "gateway": "stripe",
     }
 
@@ -383,6 +405,23 @@ def test_the_ledger_is_append_only(user: User) -> None:
         line.save()
     with pytest.raises(TypeError):
         line.delete()
+    with pytest.raises(TypeError):
+        Transaction.unscoped.filter(pk=line.pk).update(amount=1)
+    with pytest.raises(TypeError):
+        Transaction.objects.for_tenant(line.tenant_id).filter(pk=line.pk).delete()
+    with pytest.raises(TypeError):
+        Transaction.unscoped.bulk_update([line], ["amount"])
+    assert Transaction.unscoped.get().amount == 100
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_the_database_refuses_ledger_updates_and_deletes(user: User) -> None:
+    from django.db import DatabaseError, transaction
+
+    _ledger(user, 1)
+    for statement in ("UPDATE payment_transaction SET amount = 1", "DELETE FROM payment_transaction"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
     assert Transaction.unscoped.get().amount == 100
 
 
@@ -397,23 +436,30 @@ def test_has_active_access_is_one_query_and_remembered(user: User, django_assert
 
 
 @pytest.mark.parametrize(
-    ("status", "period_end_days", "expected"),
+    ("status", "period_end_days", "paid_days", "expected"),
     [
-        ("active", 10, True),
-        ("trialing", 3, True),
-        ("canceled", 2, True),
-        ("canceled", -1, False),
-        ("past_due", 1, True),
-        ("past_due", -1, False),
-        ("unpaid", 5, False),
-        ("incomplete", 5, False),
-        ("inactive", None, False),
+        ("active", 10, 10, True),
+        ("trialing", 3, 3, True),
+        ("canceled", 2, 2, True),  # cancelled at period end: until it ends
+        ("canceled", 2, None, False),  # never paid
+        ("canceled", -1, -1, False),
+        ("canceled", -1, 20, False),  # cancelled at once: the end came first
+        ("past_due", 29, 1, True),  # a failed renewal: until the paid period ends...
+        ("past_due", 29, -1, False),  # ...not until the end of the new, unpaid one
+        ("unpaid", 5, 5, False),
+        ("incomplete", 5, None, False),
+        ("inactive", None, None, False),
     ],
 )
-def test_has_active_access_rules(user: User, status: str, period_end_days: int | None, expected: bool) -> None:
-    end = None if period_end_days is None else timezone.now() + timedelta(days=period_end_days)
-    active(user, status=status, current_period_end=end)
+def test_has_active_access_rules(
+    user: User, status: str, period_end_days: int | None, paid_days: int | None, expected: bool
+) -> None:
+    def days(n: int | None) -> Any:
+        return None if n is None else timezone.now() + timedelta(days=n)
+
+    row = active(user, status=status, current_period_end=days(period_end_days), paid_until=days(paid_days))
     assert has_active_access(User.objects.get(pk=user.pk)) is expected
+    assert row_grants_access(row) is expected  # the loaded-row twin agrees with the query
 
 
 def test_has_active_access_permission_answers_subscription_required(user: User, rf: Any) -> None:

@@ -13,7 +13,9 @@ import pytest
 from notification.models import Notification
 from payment.models import StripeEvent, Subscription, Transaction
 from payment.selectors import has_active_access
+from payment.webhooks import UNKNOWN_CUSTOMER as UNKNOWN
 from users.models import User
+from users.tests.factories import UserFactory
 
 from .conftest import (
     OLD_SECRET,
@@ -288,15 +290,118 @@ def test_full_refund_adds_only_the_new_refund_and_ends_lifetime_access(deliver: 
     assert row(lifetime_buyer).status == "canceled"
 
 
-def test_refund_without_itemised_refunds_records_the_difference(deliver: Any, lifetime_buyer: User) -> None:
+def test_refunds_not_in_the_event_are_listed_from_stripe(deliver: Any, lifetime_buyer: User, stripe_api: Any) -> None:
+    """The pinned API version sends charges without their refunds: each comes from Stripe by id."""
     charge = payload("charge.refunded")["object"]
-    charge["refunds"] = {"object": "list", "data": [], "has_more": True}
+    del charge["refunds"]
+    stripe_api.add_refund("ch_chargeid", "re_first", 500, created=NOW - 10)
+    deliver("charge.refunded", charge, created=NOW)
+    stripe_api.add_refund("ch_chargeid", "re_second", 1000, created=NOW - 5)
+    deliver("charge.refunded", {**charge, "amount_refunded": 1500, "refunded": True}, created=NOW + 1)
+    assert stripe_api.calls("/v1/refunds")[0].params == {"charge": "ch_chargeid", "limit": "100"}
+    rows = (
+        Transaction.unscoped.filter(kind="refund")
+        .order_by("id")
+        .values_list("gateway_transaction_id", "amount", "status")
+    )
+    assert list(rows) == [("re_first", 500, "partially_refunded"), ("re_second", 1000, "refunded")]
+    assert not has_active_access(fresh(lifetime_buyer))
+
+
+def test_without_stripe_refunds_are_recorded_by_their_totals(
+    deliver: Any, lifetime_buyer: User, stripe_settings: Any
+) -> None:
+    stripe_settings.STRIPE_SECRET_KEY = ""  # nothing to ask: the totals in the events are all there is
+    charge = payload("charge.refunded")["object"]
+    del charge["refunds"]
     deliver("charge.refunded", charge, created=NOW)
     deliver("charge.refunded", {**charge, "amount_refunded": 800}, created=NOW + 1)
+    deliver("charge.refunded", {**charge, "amount_refunded": 800}, created=NOW + 2)  # a second event, same total
     assert list(Transaction.unscoped.filter(kind="refund").order_by("id").values_list("amount", flat=True)) == [
         500,
         300,
     ]
+
+
+def test_a_full_refund_delivered_before_the_purchase_grants_nothing(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_0dUMWLtzCTagWs")
+    charge = payload("charge.refunded")["object"]  # payment_intent pm_1234
+    charge.update(amount_refunded=1500, refunded=True)
+    charge["refunds"]["data"][0]["amount"] = 1500
+    deliver("charge.refunded", charge, created=NOW)
+    session = payload("checkout.session.completed")["object"]
+    session.update(
+        mode="payment",
+        customer="cus_0dUMWLtzCTagWs",
+        client_reference_id=None,
+        payment_intent="pm_1234",
+        amount_total=1500,
+        metadata={"fitcore_plan": str(plans["lifetime"].pk)},
+    )
+    deliver("checkout.session.completed", session, created=NOW - 100)  # Stripe's retry, hours late
+    assert not has_active_access(fresh(user))
+    assert sorted(Transaction.unscoped.values_list("kind", "amount")) == [("charge", 1500), ("refund", 1500)]
+
+
+def test_a_delayed_payment_grants_lifetime_when_it_succeeds(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_bank")
+    session = payload("checkout.session.completed")["object"]
+    session.update(
+        mode="payment",
+        customer="cus_bank",
+        client_reference_id=str(user.pk),
+        payment_intent="pi_bank",
+        payment_status="unpaid",
+        metadata={"fitcore_plan": str(plans["lifetime"].pk)},
+    )
+    deliver("checkout.session.completed", session, created=NOW - 60)
+    assert not has_active_access(fresh(user))
+    deliver("checkout.session.async_payment_succeeded", {**session, "payment_status": "paid"}, created=NOW)
+    assert has_active_access(fresh(user))
+
+
+# --- ordering details -----------------------------------------------------------------------
+
+
+def test_same_second_events_never_step_back_to_incomplete(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_3ds")
+    active = subscription_object("sub_3ds", "cus_3ds", start=NOW, end=NOW + 30 * DAY)
+    deliver("customer.subscription.updated", active, created=NOW)
+    deliver("customer.subscription.created", {**active, "status": "incomplete"}, created=NOW)  # same second
+    assert row(user).status == "active"
+    ended = subscription_object(
+        "sub_3ds", "cus_3ds", status="canceled", start=NOW, end=NOW + 30 * DAY, ended_at=NOW + 5
+    )
+    deliver("customer.subscription.deleted", ended, created=NOW + 5)
+    deliver("customer.subscription.updated", active, created=NOW + 5)  # same second: no revival
+    assert row(user).status == "canceled"
+
+
+def test_a_failed_renewal_keeps_access_only_for_what_was_paid(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_late")
+    paid = subscription_object("sub_late", "cus_late", start=NOW - 31 * DAY, end=NOW - DAY)
+    deliver("customer.subscription.updated", paid, created=NOW - 31 * DAY)
+    # Stripe moved the period on, then the renewal failed: the new period was never paid.
+    unpaid = subscription_object("sub_late", "cus_late", status="past_due", start=NOW - DAY, end=NOW + 29 * DAY)
+    deliver("customer.subscription.updated", unpaid, created=NOW - DAY + 60)
+    current = row(user)
+    assert (current.status, current.paid_until) == ("past_due", datetime.fromtimestamp(NOW - DAY, tz=UTC))
+    assert not has_active_access(fresh(user))
+
+
+def test_strings_postgresql_cannot_store_are_cleaned(api_client: Any, stripe_settings: Any) -> None:
+    obj = payload("customer.updated")["object"]
+    obj["description"] = "DESCRIPTION"
+    # Valid JSON escapes that jsonb refuses: a NUL character and a lone surrogate.
+    body = json.dumps(envelope("customer.updated", {"object": obj})).replace(
+        "DESCRIPTION", r"nul\u0000 lone \ud800 end"
+    )
+    response = api_client.post(
+        WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 200
+    stored = StripeEvent.objects.get().payload["data"]["object"]["description"]
+    assert stored == "nul lone ? end"
 
 
 # --- what is refused, and what is only recorded -------------------------------------------------
@@ -317,11 +422,31 @@ def test_an_unknown_customer_changes_nothing(deliver: Any, user: User, plans: An
     assert "no user of ours" in StripeEvent.objects.get().outcome
 
 
-def test_metadata_cannot_name_the_user(deliver: Any, user: User, plans: Any) -> None:
+def test_metadata_and_references_cannot_name_the_user(deliver: Any, user: User, tenant: Any, plans: Any) -> None:
     sub = subscription_object("sub_x", "cus_nobody", start=NOW, end=NOW + DAY)
     sub["metadata"] = {"fitcore_user": str(user.pk), "tenant": str(user.tenant_id)}
     deliver("customer.subscription.created", sub)
-    assert not has_active_access(fresh(user))
+    # A checkout on a customer we never made, naming our user in every field a payer could touch.
+    session = payload("checkout.session.completed")["object"]
+    session.update(
+        mode="payment",
+        customer="cus_nobody",
+        client_reference_id=str(user.pk),
+        payment_intent="pi_x",
+        metadata={"fitcore_user": str(user.pk), "fitcore_plan": str(plans["lifetime"].pk)},
+    )
+    deliver("checkout.session.completed", session)
+    # Our customer, with someone else's reference: refused too.
+    customer_of(user, "cus_ours")
+    other = UserFactory.create(tenant=tenant)
+    deliver("checkout.session.completed", {**session, "customer": "cus_ours", "client_reference_id": str(other.pk)})
+    assert not has_active_access(fresh(user)) and not has_active_access(fresh(other))
+    assert not Transaction.unscoped.exists()
+    assert list(StripeEvent.objects.order_by("id").values_list("outcome", flat=True)) == [
+        UNKNOWN,
+        UNKNOWN,
+        "ignored: client_reference_id is not the customer's user",
+    ]
 
 
 def _body() -> str:
@@ -337,8 +462,18 @@ def _body() -> str:
         (lambda body: sign(body, timestamp=int(time.time()) - 301), "stale_signature"),
         (lambda body: "t=abc,v1=00", "invalid_signature"),
         (lambda body: "", "invalid_signature"),
+        (lambda body: f"t={int(time.time())},v1=\u00e9", "invalid_signature"),  # non-ASCII: Stripe's compare raises
+        # A captured old signature with a fresh t= added: Stripe's helper reads the first t=
+        # (int() takes the underscores), our staleness check must not read the second.
+        (
+            lambda body: sign(body, timestamp=1_700_000_000).replace(
+                "t=1700000000", f"t=1_700_000_000,t={int(time.time())}"
+            ),
+            "invalid_signature",
+        ),
+        (lambda body: sign(body).replace("t=", "t=+"), "invalid_signature"),
     ],
-    ids=["forged", "tampered", "stale", "garbled", "missing"],
+    ids=["forged", "tampered", "stale", "garbled", "missing", "non-ascii", "two-timestamps", "signed-timestamp"],
 )
 def test_bad_signatures_are_400_and_write_nothing(
     api_client: Any, stripe_settings: Any, user: User, plans: Any, header: Any, code: str
@@ -399,7 +534,9 @@ def test_rotation_accepts_old_and_new_secrets(api_client: Any, stripe_settings: 
     body = json.dumps(
         envelope("customer.subscription.updated", {"object": {**sub, "cancel_at_period_end": True}}, created=NOW + 1)
     )
-    both = sign(body, secret=OLD_SECRET) + "," + sign(body, secret=SECRET).split(",")[1]
+    # The first v1 matches neither configured secret: the second, the current one's, must be found.
+    at = int(time.time())
+    both = sign(body, secret="whsec_neither", timestamp=at) + "," + sign(body, timestamp=at).split(",")[1]
     assert (
         api_client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=both).status_code
         == 200
