@@ -150,8 +150,11 @@ def checkout_session_create(*, user: User, plan: Plan, idempotency_key: str | No
             message="You already have a subscription; manage or pay it in the billing portal.",
             status=409,
         )
-    customer = _customer_id(user, api)
-    row = subscription_row(user)
+    if current is not None and current.gateway_customer_id:
+        customer, row = current.gateway_customer_id, current  # the usual case: no lock, no write
+    else:
+        customer = _customer_id(user, api)
+        row = subscription_row(user)
     metadata = {"fitcore_user": str(user.pk), "fitcore_plan": str(plan.pk)}
     params: dict[str, Any] = {
         "mode": "subscription" if plan.is_recurring else "payment",
