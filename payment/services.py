@@ -143,7 +143,7 @@ def checkout_session_create(*, user: User, plan: Plan, idempotency_key: str | No
         )
     api = gateway.client()
     current = selectors.subscription_get(user)
-    if selectors.has_active_access(user) or (current is not None and current.status in _CURRENT):
+    if selectors.row_grants_access(current) or (current is not None and current.status in _CURRENT):
         # A running subscription (even past due, to be paid in the portal) is never doubled.
         raise ApplicationError(
             code="subscription_active",

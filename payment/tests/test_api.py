@@ -499,3 +499,14 @@ def test_dashboard_shows_status_and_export_the_ledger(user_client: APIClient, us
     export = user_client.get("/api/v1/users/me/export/").json()["sections"]["payments"]
     assert export["subscription"]["gateway_customer_id"] == "cus_live"
     assert [t["amount"] for t in export["transactions"]] == [100, 200]
+
+
+def test_a_returning_buyers_checkout_reads_two_rows_and_calls_stripe_once(
+    user_client: APIClient, user: User, plans: Any, stripe_api: Any, django_assert_max_num_queries: Any
+) -> None:
+    customer_of(user, "cus_returning")
+    user_client.get(f"{BASE}/subscription/")  # signs in once: the principal is cached from here on
+    with django_assert_max_num_queries(2):  # the subscription row, the plans on sale
+        response = user_client.post(f"{BASE}/checkout/", {"plan": plans["monthly"].pk}, format="json")
+    assert response.status_code == 201
+    assert [r.path for r in stripe_api.requests] == ["/v1/checkout/sessions"]
