@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission
@@ -18,7 +18,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend
 from fitcore.api.pagination import CursorPagination
 from fitcore.api.permissions import IsEndUser, ScopedAccess
-from fitcore.api.schema import ProblemSerializer, ValidationProblemSerializer
+from fitcore.api.schema import problem_response
 from fitcore.api.tenancy import TenantScopedViewSet, principal_tenant
 from fitcore.api.throttling import FixedWindowRateThrottle
 from users.models import User
@@ -43,12 +43,8 @@ def _me(request: Request) -> User:
     return cast(User, request.user)
 
 
-def _problem(description: str, *, validation: bool = False) -> OpenApiResponse:
-    return OpenApiResponse(ValidationProblemSerializer if validation else ProblemSerializer, description=description)
-
-
-NOT_CONFIGURED = _problem("Payments are not set up on this server (`payments_not_configured`).")
-GATEWAY_DOWN = _problem("Stripe refused or could not be reached; nothing changed (`payment_gateway_error`).")
+NOT_CONFIGURED = problem_response("Payments are not set up on this server (`payments_not_configured`).")
+GATEWAY_DOWN = problem_response("Stripe refused or could not be reached; nothing changed (`payment_gateway_error`).")
 
 
 class PaymentsThrottle(FixedWindowRateThrottle):
@@ -104,8 +100,8 @@ class CheckoutView(APIView):
         request=CheckoutInputSerializer,
         responses={
             201: CheckoutSessionSerializer,
-            404: _problem("No such plan on sale to you (`plan_not_found`)."),
-            409: _problem("You already have access (`subscription_active`)."),
+            404: problem_response("No such plan on sale to you (`plan_not_found`)."),
+            409: problem_response("You already have access (`subscription_active`)."),
             502: GATEWAY_DOWN,
             503: NOT_CONFIGURED,
         },
@@ -134,7 +130,7 @@ class PortalView(APIView):
         request=None,
         responses={
             201: PortalSessionSerializer,
-            409: _problem("You have never started a checkout (`no_billing_account`)."),
+            409: problem_response("You have never started a checkout (`no_billing_account`)."),
             502: GATEWAY_DOWN,
             503: NOT_CONFIGURED,
         },
@@ -197,7 +193,7 @@ class SubscriptionCancelView(APIView):
         summary="Cancel at the end of the paid period",
         description="Access continues until `current_period_end`; idempotent. Resume any time before then.",
         request=None,
-        responses={**_CHANGE_RESPONSES, 409: _problem("No running subscription (`no_subscription`).")},
+        responses={**_CHANGE_RESPONSES, 409: problem_response("No running subscription (`no_subscription`).")},
     )
     def post(self, request: Request) -> Response:
         me = _me(request)
@@ -215,7 +211,9 @@ class SubscriptionResumeView(APIView):
         request=None,
         responses={
             **_CHANGE_RESPONSES,
-            409: _problem("No running subscription (`no_subscription`), or it is not set to end (`not_cancelling`)."),
+            409: problem_response(
+                "No running subscription (`no_subscription`), or it is not set to end (`not_cancelling`)."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -287,12 +285,12 @@ class StripeWebhookView(APIView):
         request={"application/json": OpenApiTypes.OBJECT},
         responses={
             200: WebhookAckSerializer,
-            400: _problem(
+            400: problem_response(
                 "Bad or stale signature (`invalid_signature`, `stale_signature`) or not an event "
                 "(`malformed_payload`); nothing was written.",
                 validation=True,
             ),
-            503: _problem("No signing secret is configured (`payments_not_configured`)."),
+            503: problem_response("No signing secret is configured (`payments_not_configured`)."),
         },
     )
     def post(self, request: Request) -> Response:

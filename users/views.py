@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from fitcore.api.exceptions import PROBLEM_CONTENT_TYPE, ApplicationError
 from fitcore.api.permissions import IsEndUser, IsTenantWide
-from fitcore.api.schema import AutoSchema, ProblemSerializer, ValidationProblemSerializer
+from fitcore.api.schema import AutoSchema, problem_response
 from fitcore.api.tenancy import TenantScopedViewSet, is_api_key, principal_tenant
 from fitcore.api.throttling import PasswordCheckThrottle
 
@@ -52,10 +52,6 @@ TAGS = ["users"]
 def _me(request: Request) -> User:
     # IsEndUser admits only JWT-authenticated users, never API-key principals.
     return cast(User, request.user)
-
-
-def _problem(description: str, *, validation: bool = False) -> OpenApiResponse:
-    return OpenApiResponse(ValidationProblemSerializer if validation else ProblemSerializer, description=description)
 
 
 class _JsonBodyOnDeleteSchema(AutoSchema):
@@ -120,11 +116,11 @@ class MeView(APIView):
         request=AccountDeleteInputSerializer,
         responses={
             204: OpenApiResponse(description="Deleted."),
-            403: _problem(
+            403: problem_response(
                 "No password (`password_required`), a wrong one (`password_incorrect`) or, for an account "
                 "without a password, a sign-in too old (`recent_login_required`)."
             ),
-            409: _problem("Records that must be kept block deletion (`account_deletion_blocked`)."),
+            409: problem_response("Records that must be kept block deletion (`account_deletion_blocked`)."),
         },
     )
     def delete(self, request: Request) -> Response:
@@ -207,10 +203,10 @@ class MeImageView(APIView):
         ],
         responses={
             202: ProfileSerializer,
-            (400, PROBLEM_CONTENT_TYPE): _problem(
+            (400, PROBLEM_CONTENT_TYPE): problem_response(
                 "Not a JPEG, PNG or WebP image, or over the size limits (`invalid_image`).", validation=True
             ),
-            (413, PROBLEM_CONTENT_TYPE): _problem(
+            (413, PROBLEM_CONTENT_TYPE): problem_response(
                 "The file is over 5 MB (`image_too_large`, with a field error in `errors`), "
                 "or the whole request body is over the upload limit."
             ),
@@ -293,12 +289,12 @@ USER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
         description="Names, `is_active`, `role` (tenant admins only) and the nested `profile`.",
         parameters=[USER_ID],
         request=ManagedUserUpdateInputSerializer,
-        responses={200: ManagedUserSerializer, 409: _problem("You cannot change your own role or access.")},
+        responses={200: ManagedUserSerializer, 409: problem_response("You cannot change your own role or access.")},
     ),
     destroy=extend_schema(
         summary="Delete a user and all their data",
         parameters=[USER_ID],
-        responses={204: None, 409: _problem("You cannot delete yourself here; use `DELETE me/`.")},
+        responses={204: None, 409: problem_response("You cannot delete yourself here; use `DELETE me/`.")},
     ),
     tokens=extend_schema(
         summary="Sign a user in: mint a JWT pair",
@@ -314,8 +310,8 @@ USER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
         request=None,
         responses={
             201: UserTokenPairSerializer,
-            403: _problem("`mint_for_members_only`, `insufficient_scope`, `tenant_admin_required`."),
-            409: _problem("The user is deactivated (`user_inactive`)."),
+            403: problem_response("`mint_for_members_only`, `insufficient_scope`, `tenant_admin_required`."),
+            409: problem_response("The user is deactivated (`user_inactive`)."),
         },
     ),
     sign_out=extend_schema(

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from .permissions import IsEndUser, ScopedAccess
@@ -232,6 +233,11 @@ class AutoSchema(SpectacularAutoSchema):
             or getattr(view, "ordering_fields", None)
             or (self._is_list_view() and getattr(view, "pagination_class", None))
         )
+
+
+def problem_response(description: str, *, validation: bool = False) -> OpenApiResponse:
+    """A documented error response: ``responses={409: problem_response("... (`code`).")}``."""
+    return OpenApiResponse(ValidationProblemSerializer if validation else ProblemSerializer, description=description)
 
 
 def enum_member_name(value: str) -> str:
