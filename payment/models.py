@@ -103,8 +103,10 @@ class Subscription(TenantOwned):
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
-    # The end of the last period that was paid for (or was a trial). Stripe moves the current
-    # period forward before it charges, so past_due access runs to here, not to the period end.
+    # {subscription id: unix end of the last period paid for (or a trial)}, a max per subscription
+    # whatever order the events come in. ``paid_until`` is the current subscription's entry:
+    # Stripe moves the period forward before it charges, so past_due access runs to here.
+    paid_periods = models.JSONField(default=dict, blank=True)
     paid_until = models.DateTimeField(null=True, blank=True)
     gateway = models.CharField(max_length=16, choices=Gateway.choices, default=Gateway.STRIPE)
     gateway_customer_id = models.CharField(max_length=255, blank=True, db_index=True)

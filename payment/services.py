@@ -264,21 +264,26 @@ def apply_subscription(row: Subscription, obj: dict[str, Any], *, at: datetime) 
         return "ignored: the user has lifetime access"
     status = STRIPE_STATUS.get(str(obj.get("status")), SubscriptionStatus.INACTIVE)
     start, end = _period(obj)
-    # An active or trialing period was paid (or free): whenever this arrives, it counts. A max
-    # is the same in any order; the current period end caps it once the subscription is over.
-    if status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING) and end is not None:
-        extend_paid_until(row, end)
-    if row.last_event_at is not None and at < row.last_event_at:
-        if row.pk is not None:
-            row.save(update_fields=["paid_until", "updated_at"])
-        return "stale: a newer state is already applied"
-    if row.last_event_at is not None and at == row.last_event_at and _tie_goes_back(row, sub_id, status):
-        row.save(update_fields=["paid_until", "updated_at"])
-        return "stale: same second as the state applied, and an earlier step of the life cycle"
-    other = bool(row.gateway_subscription_id) and sub_id != row.gateway_subscription_id
-    if other and row.status in _CURRENT and status not in _CURRENT:
-        row.save(update_fields=["paid_until", "updated_at"])
-        return "ignored: another subscription of the user's, not the current one"
+    # What this object proves was paid counts whenever it arrives (a max per subscription): a
+    # trial's whole period; for an active one, only up to its period's start, since Stripe
+    # moves the period on before it charges for it (invoice.paid records the rest).
+    if status == SubscriptionStatus.TRIALING:
+        record_paid(row, sub_id, end)
+    elif status == SubscriptionStatus.ACTIVE:
+        record_paid(row, sub_id, start)
+    skipped = None
+    if row.plan is not None and row.plan.interval == Plan.Interval.LIFETIME and row.status == SubscriptionStatus.ACTIVE:
+        skipped = "ignored: the user has lifetime access"
+    elif row.last_event_at is not None and at < row.last_event_at:
+        skipped = "stale: a newer state is already applied"
+    elif row.last_event_at is not None and at == row.last_event_at and _tie_goes_back(row, sub_id, status):
+        skipped = "stale: same second as the state applied, and an earlier step of the life cycle"
+    elif _ends_another(row, sub_id, status):
+        skipped = "ignored: another subscription of the user's, not the current one"
+    if skipped is not None:
+        sync_paid_until(row)
+        row.save(update_fields=["paid_periods", "paid_until", "updated_at"])
+        return skipped
     ended = from_timestamp(obj.get("ended_at"))
     if status == SubscriptionStatus.CANCELED and ended is not None and (end is None or ended < end):
         end = ended  # cancelled at once: access ends now, not at the end of the period
@@ -297,13 +302,30 @@ def apply_subscription(row: Subscription, obj: dict[str, Any], *, at: datetime) 
     row.last_event_at = at
     if not row.gateway_customer_id and obj.get("customer"):
         row.gateway_customer_id = str(obj["customer"])
+    sync_paid_until(row)
     row.save()
     return f"applied: {status}"
 
 
-def extend_paid_until(row: Subscription, end: datetime) -> None:
-    if row.paid_until is None or end > row.paid_until:
-        row.paid_until = end
+def record_paid(row: Subscription, sub_id: str, end: datetime | None) -> None:
+    """Subscription ``sub_id`` was paid (or free) until ``end``: a max, the same in any order."""
+    if not sub_id or end is None:
+        return
+    stamp = int(end.timestamp())
+    if stamp > int(row.paid_periods.get(sub_id) or 0):
+        row.paid_periods = {**row.paid_periods, sub_id: stamp}
+
+
+def sync_paid_until(row: Subscription) -> None:
+    """``paid_until`` is the current subscription's entry (none for a lifetime purchase)."""
+    stamp = row.paid_periods.get(row.gateway_subscription_id) if row.gateway_subscription_id else None
+    row.paid_until = from_timestamp(stamp)
+
+
+def _ends_another(row: Subscription, sub_id: str, status: str) -> bool:
+    """The end of a subscription other than the current, running one (an old one's last word)."""
+    other = bool(row.gateway_subscription_id) and sub_id != row.gateway_subscription_id
+    return other and row.status in _CURRENT and status not in _CURRENT
 
 
 def _tie_goes_back(row: Subscription, sub_id: str, status: str) -> bool:
@@ -321,6 +343,7 @@ def grant_lifetime(row: Subscription, *, plan: Plan, at: datetime) -> str:
     row.plan = plan
     row.status = SubscriptionStatus.ACTIVE
     row.gateway_subscription_id = ""  # no recurring subscription is the entitlement any more
+    sync_paid_until(row)
     row.current_period_start = at
     row.current_period_end = None
     row.cancel_at_period_end = False
@@ -337,7 +360,6 @@ def revoke_lifetime(row: Subscription, *, at: datetime) -> str:
     row.status = SubscriptionStatus.CANCELED
     row.canceled_at = at
     row.current_period_end = at
-    row.paid_until = at
     row.last_event_at = max(at, row.last_event_at) if row.last_event_at else at
     row.save()
     return "lifetime access revoked (refunded in full)"

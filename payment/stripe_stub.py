@@ -144,7 +144,9 @@ class StubStripeAPI:
             self.subscriptions[sub_id] = sub
         return sub
 
-    def add_refund(self, charge: str, refund_id: str, amount: int, *, created: int | None = None) -> dict[str, Any]:
+    def add_refund(
+        self, charge: str, refund_id: str, amount: int, *, created: int | None = None, status: str = "succeeded"
+    ) -> dict[str, Any]:
         """A refund Stripe made on ``charge`` (listed by GET /v1/refunds?charge=)."""
         refund = {
             "id": refund_id,
@@ -153,7 +155,7 @@ class StubStripeAPI:
             "charge": charge,
             "created": created or int(time.time()),
             "currency": "usd",
-            "status": "succeeded",
+            "status": status,
         }
         with self._lock:
             self.refunds.setdefault(charge, []).append(refund)

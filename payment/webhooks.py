@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -90,10 +91,21 @@ def verify(payload: bytes, header: str | None) -> Event:
             "stale_signature", f"The signature is older than {tolerance} seconds: refused as a possible replay."
         )
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = _storable(json.loads(text, parse_constant=_no_constant, parse_float=_finite_float))
+    except (ValueError, RecursionError):
         raise WebhookRejected("malformed_payload", "The body is not valid JSON.") from None
-    return _envelope(_storable(data))
+    return _envelope(data)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("a number too large for JSON")
+    return value
 
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -262,7 +274,7 @@ def _line_period(invoice: dict[str, Any]) -> tuple[datetime | None, datetime | N
 def _invoice_payment_ref(invoice: dict[str, Any]) -> str:
     """The charge or payment intent that paid the invoice: on the invoice in older API
     versions, in ``invoice.payments`` since 2025 (what a refund event names)."""
-    for key in ("charge", "payment_intent"):
+    for key in ("payment_intent", "charge"):  # the key refund rows use too
         if isinstance(invoice.get(key), str) and invoice[key]:
             return str(invoice[key])
     payments = invoice.get("payments")
@@ -282,6 +294,8 @@ def _amount(value: Any) -> int:
 # --- handlers: each returns its outcome ---------------------------------------------------
 
 UNKNOWN_CUSTOMER = "ignored: no user of ours has this Stripe customer"
+# Refund statuses that give (or are giving) money back; failed and canceled ones do not.
+_REFUND_COUNTS = frozenset({"succeeded", "pending", "requires_action"})
 
 
 def checkout_completed(event: Event) -> str:
@@ -328,7 +342,10 @@ def checkout_completed(event: Event) -> str:
         .values_list("amount", flat=True)
     )
     if amount and refunded >= amount:  # the refund event came first (a retried delivery)
-        outcome = "ledger: charge recorded; refunded in full already, no access granted"
+        services.grant_lifetime(row, plan=plan, at=event.created)
+        outcome = "ledger: charge recorded; refunded in full already: " + services.revoke_lifetime(
+            row, at=event.created
+        )
     else:
         outcome = services.grant_lifetime(row, plan=plan, at=event.created)
     if written is not None:
@@ -409,9 +426,10 @@ def invoice_paid(event: Event) -> str:
     sub_id = _invoice_subscription(invoice)
     paid_end = _line_period(invoice)[1]
     if sub_id and paid_end is not None:
-        # The period this invoice paid for counts whenever it arrives (a max: any order).
-        services.extend_paid_until(row, paid_end)
-        row.save(update_fields=["paid_until", "updated_at"])
+        # The period this invoice paid for counts whenever it arrives (a max per subscription).
+        services.record_paid(row, sub_id, paid_end)
+        services.sync_paid_until(row)
+        row.save(update_fields=["paid_periods", "paid_until", "updated_at"])
     # A paid renewal: active again (from past_due) for the period the invoice paid for. Only
     # ahead of the subscription events, and without moving last_event_at: the
     # customer.subscription.updated Stripe sends with it has the last word, whenever it lands.
@@ -524,7 +542,7 @@ def charge_refunded(event: Event) -> str:
     if refunds is not None:
         # Oldest first, each with the status the charge had once it was made: the same rows
         # whichever of the charge's refund events arrives first.
-        charged, running = _amount(charge.get("amount")), 0
+        charged, running = _amount(charge.get("amount_captured")) or _amount(charge.get("amount")), 0
         for refund in sorted(refunds, key=lambda r: (_amount(r.get("created")), str(r["id"]))):
             running += _amount(refund.get("amount"))
             done = charged > 0 and running >= charged
@@ -586,14 +604,16 @@ def _itemised_refunds(charge: dict[str, Any]) -> list[dict[str, Any]] | None:
     (API versions before 2022-11-15), else from Stripe's API; None when Stripe cannot be asked."""
     listed = charge.get("refunds") if isinstance(charge.get("refunds"), dict) else None
     if listed is not None and isinstance(listed.get("data"), list) and listed["data"] and not listed.get("has_more"):
-        return [r for r in listed["data"] if isinstance(r, dict) and isinstance(r.get("id"), str)]
-    charge_id = charge.get("id")
-    if not gateway.is_configured() or not isinstance(charge_id, str) or not charge_id:
-        return None
-    with gateway.translated_errors("list the charge's refunds"):
-        page = gateway.client().v1.refunds.list({"charge": charge_id, "limit": 100})
-        refunds = [refund.to_dict() for refund in page.auto_paging_iter()]
-    return [r for r in refunds if isinstance(r.get("id"), str)]
+        refunds = [r for r in listed["data"] if isinstance(r, dict)]
+    else:
+        charge_id = charge.get("id")
+        if not gateway.is_configured() or not isinstance(charge_id, str) or not charge_id:
+            return None
+        with gateway.translated_errors("list the charge's refunds"):
+            page = gateway.client().v1.refunds.list({"charge": charge_id, "limit": 100})
+            refunds = [refund.to_dict() for refund in page.auto_paging_iter()]
+    # A failed or cancelled refund gave nothing back: it is not a ledger line.
+    return [r for r in refunds if isinstance(r.get("id"), str) and r.get("status", "succeeded") in _REFUND_COUNTS]
 
 
 def _original_charge(charge: dict[str, Any], row: Subscription | None) -> Transaction | None:

@@ -104,10 +104,15 @@ def life_cycle(prefix: str, i: int, stripe_api: StubStripeAPI) -> list[dict[str,
             _invoice(f"in_{prefix}{i}_1", cus, sub, amount=999, charge=f"ch_{prefix}{i}_1", period=p2),
             p2[0] + 1,
         ),
+        # The renewal as Stripe runs it: the period moves on (still active), the charge an hour
+        # later fails, the subscription goes past due.
+        sub_event("updated", p3[0], period=p3, trial_end=p1[1]),
         other(
-            "invoice.payment_failed", _invoice(f"in_{prefix}{i}_2", cus, sub, amount=999, charge=None, period=p3), p3[0]
+            "invoice.payment_failed",
+            _invoice(f"in_{prefix}{i}_2", cus, sub, amount=999, charge=None, period=p3),
+            p3[0] + 3600,
         ),
-        sub_event("updated", p3[0] + 1, status="past_due", period=p3, trial_end=p1[1]),
+        sub_event("updated", p3[0] + 3601, status="past_due", period=p3, trial_end=p1[1]),
         other(
             "invoice.paid",
             _invoice(f"in_{prefix}{i}_2", cus, sub, amount=999, charge=f"ch_{prefix}{i}_2", period=p3),

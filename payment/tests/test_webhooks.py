@@ -77,7 +77,7 @@ def test_monthly_purchase_from_checkout_to_paid_invoice(deliver: Any, user: User
     charge = Transaction.unscoped.get(user=user)
     assert (charge.kind, charge.status, charge.amount, charge.currency) == ("charge", "succeeded", 999, "usd")
     assert charge.gateway_transaction_id == "in_1RFFohKXBGcbgpbZk9MxzDMc"
-    assert charge.gateway_payment_ref == "ch_3RFFrjKXBGcbgpbZ0g57Qovb"
+    assert charge.gateway_payment_ref == "pi_3RFFrjKXBGcbgpbZ0mAQxeI1"  # the key its refunds will name
     assert notes(user) == [("payment_succeeded", "Payment received")]
 
 
@@ -135,7 +135,23 @@ def subscribed(deliver: Any, user: User, plans: Any) -> User:
     customer_of(user, "cus_00000000000000")
     sub = subscription_object("sub_00000000000000", "cus_00000000000000", start=NOW - 29 * DAY, end=NOW + DAY)
     assert deliver("customer.subscription.created", sub, created=NOW - 29 * DAY).status_code == 200
+    assert deliver("invoice.paid", paid_invoice("in_first", NOW - 29 * DAY, NOW + DAY), created=NOW - 29 * DAY + 1)
     return user
+
+
+def paid_invoice(
+    invoice_id: str,
+    start: int,
+    end: int,
+    *,
+    customer: str = "cus_00000000000000",
+    subscription: str = "sub_00000000000000",
+) -> dict[str, Any]:
+    """The invoice fixture, paying ``subscription`` for the period [start, end]."""
+    invoice = payload("invoice")["object"]
+    invoice.update(id=invoice_id, customer=customer, subscription=subscription, amount_paid=999)
+    invoice["lines"]["data"] = [{"id": f"il_{invoice_id}", "amount": 999, "period": {"start": start, "end": end}}]
+    return invoice
 
 
 def test_renewal_extends_the_period_and_writes_one_charge(deliver: Any, subscribed: User) -> None:
@@ -152,7 +168,8 @@ def test_renewal_extends_the_period_and_writes_one_charge(deliver: Any, subscrib
     deliver("customer.subscription.updated", sub, created=NOW + 1)
     current = row(subscribed)
     assert current.current_period_end == datetime.fromtimestamp(NOW + 31 * DAY, tz=UTC)
-    assert list(Transaction.unscoped.values_list("description", "amount")) == [("Premium monthly: renewal", 999)]
+    renewals = Transaction.unscoped.exclude(gateway_transaction_id="in_first")  # the fixture's first payment
+    assert list(renewals.values_list("description", "amount")) == [("Premium monthly: renewal", 999)]
 
 
 def test_failed_payment_makes_it_past_due_and_tells_the_user(deliver: Any, subscribed: User) -> None:
@@ -162,9 +179,9 @@ def test_failed_payment_makes_it_past_due_and_tells_the_user(deliver: Any, subsc
     assert deliver("invoice.payment_failed", invoice, created=NOW).status_code == 200
     assert row(subscribed).status == "past_due"
     assert has_active_access(fresh(subscribed))  # until the paid period ends
-    failed = Transaction.unscoped.get()
+    failed = Transaction.unscoped.get(status="failed")
     assert (failed.status, failed.amount, failed.gateway_transaction_id) == ("failed", 24900, "in_1234#attempt-1")
-    assert notes(subscribed) == [("payment_failed", "Your payment failed")]
+    assert notes(subscribed)[1:] == [("payment_failed", "Your payment failed")]  # after the first payment's
     # Stripe's own update says the same; the paid retry brings it back.
     sub = subscription_object(
         "sub_00000000000000", "cus_00000000000000", status="past_due", start=NOW - 29 * DAY, end=NOW + DAY
@@ -174,7 +191,9 @@ def test_failed_payment_makes_it_past_due_and_tells_the_user(deliver: Any, subsc
     paid.update(id="in_1234", customer="cus_00000000000000", subscription="sub_00000000000000", amount_paid=24900)
     deliver("invoice.paid", paid, created=NOW + 2)
     assert row(subscribed).status == "active"
-    assert sorted(Transaction.unscoped.values_list("gateway_transaction_id", "status")) == [
+    assert sorted(
+        Transaction.unscoped.exclude(gateway_transaction_id="in_first").values_list("gateway_transaction_id", "status")
+    ) == [
         ("in_1234", "succeeded"),
         ("in_1234#attempt-1", "failed"),
     ]
@@ -295,6 +314,7 @@ def test_refunds_not_in_the_event_are_listed_from_stripe(deliver: Any, lifetime_
     charge = payload("charge.refunded")["object"]
     del charge["refunds"]
     stripe_api.add_refund("ch_chargeid", "re_first", 500, created=NOW - 10)
+    stripe_api.add_refund("ch_chargeid", "re_bounced", 1000, created=NOW - 9, status="failed")  # gave nothing back
     deliver("charge.refunded", charge, created=NOW)
     stripe_api.add_refund("ch_chargeid", "re_second", 1000, created=NOW - 5)
     deliver("charge.refunded", {**charge, "amount_refunded": 1500, "refunded": True}, created=NOW + 1)
@@ -379,13 +399,47 @@ def test_same_second_events_never_step_back_to_incomplete(deliver: Any, user: Us
 
 def test_a_failed_renewal_keeps_access_only_for_what_was_paid(deliver: Any, user: User, plans: Any) -> None:
     customer_of(user, "cus_late")
-    paid = subscription_object("sub_late", "cus_late", start=NOW - 31 * DAY, end=NOW - DAY)
-    deliver("customer.subscription.updated", paid, created=NOW - 31 * DAY)
-    # Stripe moved the period on, then the renewal failed: the new period was never paid.
+    first = subscription_object("sub_late", "cus_late", start=NOW - 31 * DAY, end=NOW - DAY)
+    deliver("customer.subscription.created", first, created=NOW - 31 * DAY)
+    deliver(
+        "invoice.paid",
+        paid_invoice("in_late1", NOW - 31 * DAY, NOW - DAY, customer="cus_late", subscription="sub_late"),
+    )
+    # Stripe's renewal: the period moves on (still "active"), the charge an hour later fails, past due.
+    moved = subscription_object("sub_late", "cus_late", start=NOW - DAY, end=NOW + 29 * DAY)
+    deliver("customer.subscription.updated", moved, created=NOW - DAY)
+    assert row(user).paid_until == datetime.fromtimestamp(NOW - DAY, tz=UTC)  # the new period is not paid yet
+    failed = paid_invoice("in_late2", NOW - DAY, NOW + 29 * DAY, customer="cus_late", subscription="sub_late")
+    deliver("invoice.payment_failed", {**failed, "amount_paid": 0, "status": "open"}, created=NOW - DAY + 3600)
     unpaid = subscription_object("sub_late", "cus_late", status="past_due", start=NOW - DAY, end=NOW + 29 * DAY)
-    deliver("customer.subscription.updated", unpaid, created=NOW - DAY + 60)
+    deliver("customer.subscription.updated", unpaid, created=NOW - DAY + 3601)
     current = row(user)
     assert (current.status, current.paid_until) == ("past_due", datetime.fromtimestamp(NOW - DAY, tz=UTC))
+    assert not has_active_access(fresh(user))
+    # Paid after all: access again, through the new period.
+    deliver("invoice.paid", failed, created=NOW - 60)
+    assert has_active_access(fresh(user))
+    assert row(user).paid_until == datetime.fromtimestamp(NOW + 29 * DAY, tz=UTC)
+
+
+def test_what_was_paid_for_one_subscription_never_carries_to_the_next(deliver: Any, user: User, plans: Any) -> None:
+    customer_of(user, "cus_two")
+    # A yearly subscription, paid, then cancelled at once after a month.
+    year = subscription_object("sub_year", "cus_two", start=NOW - 60 * DAY, end=NOW + 305 * DAY, price="price_yearly")
+    deliver("customer.subscription.created", year, created=NOW - 60 * DAY)
+    deliver(
+        "invoice.paid",
+        paid_invoice("in_year", NOW - 60 * DAY, NOW + 305 * DAY, customer="cus_two", subscription="sub_year"),
+    )
+    gone = {**year, "status": "canceled", "ended_at": NOW - 30 * DAY, "canceled_at": NOW - 30 * DAY}
+    deliver("customer.subscription.deleted", gone, created=NOW - 30 * DAY)
+    # A monthly one since, whose second month failed: access ends with its own first month.
+    month = subscription_object("sub_month", "cus_two", start=NOW - 2 * DAY, end=NOW + 28 * DAY)
+    deliver("customer.subscription.created", {**month, "items": month["items"]}, created=NOW - 32 * DAY)
+    deliver("customer.subscription.updated", {**month, "status": "past_due"}, created=NOW - 2 * DAY + 3600)
+    current = row(user)
+    assert (current.gateway_subscription_id, current.status) == ("sub_month", "past_due")
+    assert current.paid_until == datetime.fromtimestamp(NOW - 2 * DAY, tz=UTC)
     assert not has_active_access(fresh(user))
 
 
@@ -509,8 +563,11 @@ def test_a_signature_inside_the_tolerance_is_accepted(
         '{"id": "evt_1", "type": "x", "created": 1}',
         '{"id": 5, "type": "x", "created": 1, "data": {"object": {}}}',
         '"\\ud800"',
+        '{"id": "evt_1", "type": "x", "created": 1, "data": {"object": {"amount": NaN}}}',
+        '{"id": "evt_1", "type": "x", "created": 1, "data": {"object": {"amount": 1e999}}}',
+        '{"id": "evt_1", "type": "x", "created": 1, "data": {"object": ' + "[" * 100_000 + "]" * 100_000 + "}}",
     ],
-    ids=["truncated", "array", "no-data", "bad-id", "lone-surrogate"],
+    ids=["truncated", "array", "no-data", "bad-id", "lone-surrogate", "nan", "infinite", "deep"],
 )
 def test_malformed_bodies_are_400_after_the_signature_holds(api_client: Any, stripe_settings: Any, body: str) -> None:
     response = api_client.post(
