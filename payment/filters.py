@@ -1,6 +1,6 @@
 import django_filters
 
-from fitcore.api.filters import FilterSet
+from fitcore.api.filters import FilterSet, UtcDateTimeFilter
 
 from .models import Transaction
 
@@ -10,10 +10,10 @@ class TransactionFilter(FilterSet):
 
     kind = django_filters.ChoiceFilter(choices=Transaction.Kind.choices)
     status = django_filters.ChoiceFilter(choices=Transaction.Status.choices)
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Lines written at or after this time."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Lines written before this time."
     )
 

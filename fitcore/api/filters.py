@@ -15,6 +15,7 @@ Here:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
@@ -47,6 +48,26 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, taken to UTC here: PostgreSQL refuses offsets beyond ±15:59 (ISO
+    allows ±23:59), and a time near year 1 or 9999 can fall outside the calendar in UTC."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed: datetime | None = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("That time is outside the calendar in UTC.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``?created_after=2026-12-01T09:00:00+01:00``: ISO 8601, compared in UTC."""
+
+    field_class = UtcDateTimeField
 
 
 class FilterSet(drf_filters.FilterSet):

@@ -396,6 +396,12 @@ def test_transaction_filters(user_client: APIClient, user: User) -> None:
     assert user_client.get(f"{BASE}/transactions/", {"status": "failed"}).json()["results"] == []
     assert user_client.get(f"{BASE}/transactions/", {"kind": "gift"}).status_code == 400
     assert user_client.get(f"{BASE}/transactions/", {"created_after": "not a date"}).status_code == 400
+    # ISO 8601 allows offsets PostgreSQL does not (beyond ±15:59): compared in UTC, they work.
+    far = user_client.get(f"{BASE}/transactions/", {"created_after": "0862-10-09T07:15:40.922+23:36"})
+    assert far.status_code == 200 and len(far.json()["results"]) == 2
+    for outside in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):  # not a time in UTC
+        response = user_client.get(f"{BASE}/transactions/", {"created_before": outside})
+        assert (response.status_code, response.json()["errors"][0]["field"]) == (400, "created_before")
 
 
 def test_the_ledger_is_append_only(user: User) -> None:
