@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.db.models import Q
 from rest_framework import mixins, pagination, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -33,6 +34,7 @@ from .principals import acts_for_tenant, is_api_key, principal_tenant
 from .serializers import RowSerializer
 
 __all__ = [
+    "ScopedListSerializer",
     "ScopedRelatedField",
     "TenantManager",
     "TenantOwned",
@@ -40,6 +42,7 @@ __all__ = [
     "TenantScopeError",
     "TenantScopedViewSet",
     "TenantUserField",
+    "acting_user",
     "acts_for_tenant",
     "is_api_key",
     "parse_object_id",
@@ -77,6 +80,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     # True: a tenant admin's login sees the whole tenant's rows, like an API key (e.g. the
     # payments ledger); otherwise the role sees only its own, like any member.
     tenant_admins_see_tenant: ClassVar[bool] = False
+    # Catalogue tables (foods, template meals): rows with no tenant are FitCore's and every
+    # tenant reads them. The table's tenant column is nullable for that; views keep them
+    # read-only (check_catalogue_write).
+    global_rows: ClassVar[bool] = False
+    # Rows of the tenant that every member reads though no member owns them, as a filter
+    # (``{"is_template": True}``): a tenant's template meals and plans.
+    tenant_shared: ClassVar[dict[str, Any] | None] = None
     # What the router lets through to get_object. Not \d+: that matches every Unicode digit.
     lookup_value_regex = "[1-9][0-9]*"
     _guarded = ("get_queryset", "get_object")
@@ -135,6 +145,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no principal
             return self.model._default_manager.none()
         request = self.request
+        if self.global_rows or self.tenant_shared:
+            return self.scope_queryset(self._catalogue_queryset())
         queryset = tenant_queryset(self.model, principal_tenant(request))
         if self.owner_field is not None:
             if not (is_api_key(request) or (self.tenant_admins_see_tenant and acts_for_tenant(request))):
@@ -145,6 +157,25 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
             if user_id is not None:
                 queryset = queryset.filter(**{f"{self.owner_field}_id": _parse_id(user_id, "user")})
         return self.scope_queryset(queryset)
+
+    def _catalogue_queryset(self) -> models.QuerySet[Any]:
+        # The caller's own rows as above, or'ed with the tenant's shared rows and FitCore's.
+        # ``?user=`` narrows the owned part: an API key then sees what that user sees.
+        request = self.request
+        tenant = principal_tenant(request)
+        owned = Q(tenant=tenant)
+        if self.owner_field is not None:
+            if not (is_api_key(request) or (self.tenant_admins_see_tenant and acts_for_tenant(request))):
+                owned &= Q(**{self.owner_field: request.user})
+            user_id = request.query_params.get("user")
+            if user_id is not None:
+                owned &= Q(**{f"{self.owner_field}_id": _parse_id(user_id, "user")})
+        visible = owned
+        if self.tenant_shared:
+            visible |= Q(tenant=tenant, **self.tenant_shared)
+        if self.global_rows:
+            visible |= Q(tenant__isnull=True)
+        return self.model._default_manager.filter(visible)
 
     def get_object(self) -> Any:
         queryset = self.filter_queryset(self.get_queryset())
@@ -236,6 +267,34 @@ def _parse_id(value: str, field: str) -> int:
     return number
 
 
+def acting_user(request: Any, value: object = None) -> Any:
+    """The end user a request is about: a user's login is itself; an API key names one of its
+    tenant's active users (``value``, else ``?user=``), and must.
+
+    A missing or malformed id is a 400 on ``user``; an id outside the caller's reach (another
+    tenant's user, or another user than a login's own) is a 404, like any unseen object.
+    """
+    from django.contrib.auth import get_user_model
+
+    raw = request.query_params.get("user") if value is None else value
+    if not is_api_key(request):
+        if raw is not None and _parse_id(str(raw), "user") != request.user.pk:
+            raise NotFound()
+        return request.user
+    if raw is None:
+        raise ValidationError({"user": ["API keys name the user: ?user=<id>."]}, code="required")
+    number = _parse_id(str(raw), "user")
+    user = (
+        get_user_model()
+        ._default_manager.filter(tenant=principal_tenant(request), is_active=True, pk=number)
+        .select_related("tenant")
+        .first()
+    )
+    if user is None:
+        raise NotFound()
+    return user
+
+
 def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:
     """Rows of ``model`` belonging to ``tenant``, for tenant-owned tables and for ``User``."""
     manager = model._default_manager
@@ -257,11 +316,26 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     missing one.
     """
 
-    def __init__(self, *, model: type[models.Model], owner_field: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        model: type[models.Model],
+        owner_field: str | None = None,
+        global_rows: bool = False,
+        tenant_shared: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.scoped_model = model
         self.scoped_owner_field = owner_field
+        # As on TenantScopedViewSet: FitCore's rows (no tenant) and the tenant's shared ones
+        # may be named too (a global food in a meal, a tenant's template meal in a plan).
+        self.global_rows = global_rows
+        self.tenant_shared = tenant_shared
         kwargs.setdefault("queryset", model._default_manager.none())  # replaced per request
         super().__init__(**kwargs)
+
+    # Rows preloaded by ScopedListSerializer for a whole list of items: id -> row.
+    _bulk: dict[Any, Any] | None = None
 
     def to_internal_value(self, data: Any) -> Any:
         if _is_integer_key(self.scoped_model, "pk"):
@@ -271,16 +345,56 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
                     self.fail("does_not_exist", pk_value=data)
                 self.fail("incorrect_type", data_type=type(data).__name__)
             data = number
+        if self._bulk is not None:
+            row = self._bulk.get(data)
+            if row is None:
+                self.fail("does_not_exist", pk_value=data)
+            return row
         return super().to_internal_value(data)
 
     def get_queryset(self) -> models.QuerySet[Any]:
         request = self.context.get("request")
         if request is None or not getattr(request.user, "is_authenticated", False):
             return self.scoped_model._default_manager.none()
-        queryset = tenant_queryset(self.scoped_model, principal_tenant(request))
+        tenant = principal_tenant(request)
+        if self.global_rows or self.tenant_shared:
+            owned = Q(tenant=tenant)
+            if self.scoped_owner_field is not None and not is_api_key(request):
+                owned &= Q(**{self.scoped_owner_field: request.user})
+            if self.tenant_shared:
+                owned |= Q(tenant=tenant, **self.tenant_shared)
+            if self.global_rows:
+                owned |= Q(tenant__isnull=True)
+            return self.scoped_model._default_manager.filter(owned)
+        queryset = tenant_queryset(self.scoped_model, tenant)
         if self.scoped_owner_field is not None and not is_api_key(request):
             queryset = queryset.filter(**{self.scoped_owner_field: request.user})
         return queryset
+
+
+class ScopedListSerializer(serializers.ListSerializer):
+    """A list of items whose ``ScopedRelatedField``s are resolved in one query per field.
+
+    Without it, each item's foreign key is its own query (a 50-item meal, 100 queries). The
+    rows come from the fields' own scoped querysets, so what an item may name is unchanged.
+    Use it with ``class Meta: list_serializer_class = ScopedListSerializer`` on the item serializer.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        fields = [
+            (name, field)
+            for name, field in self.child.fields.items()  # type: ignore[union-attr]
+            if isinstance(field, ScopedRelatedField) and not field.read_only
+        ]
+        if isinstance(data, list):
+            for name, field in fields:
+                ids = {parse_object_id(item.get(name)) for item in data if isinstance(item, dict)} - {None}
+                field._bulk = field.get_queryset().in_bulk(list(ids)) if ids else {}
+        try:
+            return super().to_internal_value(data)
+        finally:
+            for _, field in fields:
+                field._bulk = None
 
 
 class TenantUserField(ScopedRelatedField):
