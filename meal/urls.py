@@ -1,9 +1,19 @@
 """Routes under /api/v1/nutrition/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from . import views
 
 app_name = "meal"
 
 router = SimpleRouter()
+router.register("foods", views.FoodViewSet, basename="food")
+router.register("meals", views.MealViewSet, basename="meal")
+router.register("plans", views.MealPlanViewSet, basename="plan")
+router.register("diary", views.DiaryViewSet, basename="diary")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("targets/", views.TargetsView.as_view({"get": "retrieve", "put": "replace"}), name="targets"),
+    *router.urls,
+]

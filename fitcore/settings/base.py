@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Full-text and trigram search lookups for foods (registered on PostgreSQL connections only).
+    "django.contrib.postgres",
     "corsheaders",
     "django.contrib.sites",
     "rest_framework",
@@ -475,6 +477,15 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         # Two "status" fields in payments: a subscription's and a ledger line's.
         "SubscriptionStatusEnum": "payment.models.SubscriptionStatus",
         "TransactionStatusEnum": "payment.models.Transaction.Status",
+        # Nutrition: foods', plans' and diary entries' sources and plans' states, with the
+        # subsets clients may send.
+        "FoodSourceEnum": "meal.models.Food.Source",
+        "MealPlanSourceEnum": "meal.models.MealPlan.Source",
+        "DiaryEntrySourceEnum": "meal.models.FoodLogEntry.Source",
+        "DiaryInputSourceEnum": [("manual", "Manual"), ("barcode", "Barcode scan"), ("partner", "Partner API")],
+        "MealPlanStatusEnum": "meal.models.MealPlan.Status",
+        "MealPlanInputStatusEnum": [("draft", "Draft"), ("archived", "Archived")],
+        "FitnessGoalEnum": "users.models.Profile.FitnessGoal",
         # /readyz and its checks.
         "StatusEnum": [("ok", "ok"), ("unavailable", "unavailable")],
     },

@@ -21,6 +21,8 @@ from rest_framework.test import APIRequestFactory
 from authapp.serializers_api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
 from authapp.tests.factories import make_api_key
 from fitcore.api.serializers import CompiledOutputMixin, OutputPlan, RowSerializer
+from meal import serializers as meal_serializers
+from meal.models import Food, FoodCategory, MealPlan
 from notification import selectors as notification_selectors
 from notification import serializers as notification_serializers
 from notification.models import Device, Notification
@@ -125,6 +127,9 @@ COMPARED: set[type] = {
     payment_serializers.SubscriptionSerializer,
     payment_serializers.TransactionSerializer,
     payment_serializers.WebhookAckSerializer,
+    meal_serializers.FoodCategorySerializer,
+    meal_serializers.FoodListSerializer,
+    meal_serializers.MealPlanListSerializer,
 }
 
 
@@ -316,3 +321,52 @@ def test_payment_shapes_render_the_same(people: list[User]) -> None:
         row_plan = payment_serializers.TransactionSerializer.row_plan()
         values = Transaction.unscoped.filter(pk=line.pk).values(*row_plan.scoped_columns).get()
         assert row_plan.render_many([values], user.tenant) == [drf(payment_serializers.TransactionSerializer, line, {})]
+
+
+def test_nutrition_rows_render_the_same(people: list[User]) -> None:
+    user = people[0]
+    category = FoodCategory.objects.create(slug="vegetables", name="Vegetables")
+    foods = [
+        Food.objects.create(
+            name="Kale",
+            category=category,
+            source="usda_sr",
+            source_id="11233",
+            energy_kcal=49,
+            protein_g=4.3,
+            carbohydrate_g=8.8,
+            fat_g=0.9,
+            vegan=True,
+            vegetarian=True,
+        ),
+        Food.objects.create(
+            tenant=user.tenant,
+            owner=user,
+            name="Bar",
+            brand="Mine",
+            barcode="4006381333931",
+            source="custom",
+            source_id="x1",
+            energy_kcal=400,
+            protein_g=10,
+            carbohydrate_g=50,
+            fat_g=15,
+            allergens=["milk", "peanuts"],
+        ),
+    ]
+    plans = [
+        MealPlan.objects.create(name="Template", duration_days=7, is_template=True),
+        MealPlan.objects.create(
+            tenant=user.tenant, user=user, name="Mine", goal="lose", duration_days=3, target_kcal=1800
+        ),
+    ]
+    cases: list[tuple[Any, Any, list[Any]]] = [
+        (meal_serializers.FoodListSerializer, Food, foods),
+        (meal_serializers.FoodCategorySerializer, FoodCategory, [category]),
+        (meal_serializers.MealPlanListSerializer, MealPlan, plans),
+    ]
+    for serializer_class, model, instances in cases:
+        plan = serializer_class.row_plan()
+        for instance in instances:
+            values = model._default_manager.filter(pk=instance.pk).values(*plan.scoped_columns).get()
+            assert plan.render_many([values], user.tenant) == [drf(serializer_class, instance, {})], serializer_class
