@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from users.models import DEFAULT_TENANT_SLUG, Tenant, User
@@ -23,6 +24,19 @@ DEMO_PLANS = [
     ("premium-yearly", "Premium yearly", "yearly", 7999, 7),
     ("premium-lifetime", "Premium for life", "lifetime", 19900, 0),
 ]
+
+
+DEMO_PLAN_NAME = "Balanced week"
+# (name, meal time, [(SR28 NDB number, grams)])
+DEMO_MEALS = [
+    ("Overnight oats", "breakfast", [("08120", 80), ("01079", 250), ("09040", 120)]),
+    ("Greek yogurt and almonds", "breakfast", [("01256", 250), ("12061", 30), ("09003", 150)]),
+    ("Chickpea salad", "lunch", [("16057", 200), ("11090", 100), ("01123", 100)]),
+    ("Chicken and rice bowl", "dinner", [("05064", 150), ("20045", 250), ("11090", 120)]),
+    ("Salmon and sweet potato", "dinner", [("15076", 180), ("11507", 300), ("11090", 80)]),
+    ("Apple and peanut butter", "snack", [("09003", 180), ("16098", 32)]),
+]
+DEMO_FOOD_IDS = sorted({ndb for _, _, items in DEMO_MEALS for ndb, _ in items})
 
 
 class Command(BaseCommand):
@@ -46,6 +60,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Admin login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
         self._demo_inbox(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
         self._demo_plans()
+        self._demo_foods(options["verbosity"])
+        self._demo_meal_templates()
 
     def _demo_plans(self) -> None:
         """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
@@ -68,6 +84,60 @@ class Command(BaseCommand):
             )
             created += made
         self.stdout.write(f"  Plans: {len(DEMO_PLANS)} ({created} new)")
+
+    def _demo_foods(self, verbosity: int) -> None:
+        """The USDA SR28 foods shipped in meal/data, imported once: --if-empty skips the import
+        when they are there, so running `make run` again costs one COUNT."""
+        self.stdout.write("  Foods: USDA SR28 from meal/data/usda_sr28 (imported once)")
+        call_command("import_foods", "usda-sr", shipped=True, if_empty=True, verbosity=verbosity, stdout=self.stdout)
+
+    def _demo_meal_templates(self) -> None:
+        """FitCore template meals and a 7-day template plan built from SR28 foods (by NDB number),
+        for every app's members to copy (GET /api/v1/nutrition/meals/ and /plans/). Created once."""
+        from meal.models import Food, Meal, MealPlan
+        from meal.services import meal_create, meal_plan_create
+
+        if MealPlan.objects.filter(tenant__isnull=True, name=DEMO_PLAN_NAME).exists():
+            self.stdout.write("  Meal templates: already there")
+            return
+        foods = {f.source_id: f for f in Food.objects.filter(source="usda_sr", source_id__in=DEMO_FOOD_IDS)}
+        if len(foods) < len(DEMO_FOOD_IDS):
+            self.stdout.write("  Meal templates: skipped (the SR28 foods are not imported)")
+            return
+        meals: dict[str, Meal] = {}
+        for name, meal_time, items in DEMO_MEALS:
+            meals[name] = meal_create(
+                tenant=None,
+                user=None,
+                name=name,
+                meal_time=meal_time,
+                items=[{"food": foods[ndb], "grams": grams} for ndb, grams in items],
+            )
+        rotation = [
+            ("Overnight oats", "Chicken and rice bowl"),
+            ("Greek yogurt and almonds", "Salmon and sweet potato"),
+        ]
+        schedule = []
+        for day in range(1, 8):
+            breakfast, dinner = rotation[day % 2]
+            for meal_name in (breakfast, "Chickpea salad", "Apple and peanut butter", dinner):
+                schedule.append({"day_of_plan": day, "meal": meals[meal_name]})
+        meal_plan_create(
+            tenant=None,
+            user=None,
+            data={
+                "name": DEMO_PLAN_NAME,
+                "description": "Four meals a day from the USDA database; copy it and make it yours.",
+                "goal": "maintain",
+                "duration_days": 7,
+                "target_kcal": 2000,
+                "target_protein_g": 120,
+                "target_carbohydrate_g": 220,
+                "target_fat_g": 65,
+            },
+            schedule=schedule,
+        )
+        self.stdout.write(f"  Meal templates: {len(meals)} meals and the plan {DEMO_PLAN_NAME!r}")
 
     def _demo_inbox(self, user: User) -> None:
         """A few notifications to look at in GET /api/v1/notifications/ (dedupe keys: seeded once)."""
