@@ -76,7 +76,63 @@ def seed() -> dict[str, Any]:
             for user_id in user_ids
         ]
 
-    plan_ids = plans()
+    def nutrition(user_ids: list[int]) -> list[int]:
+        """Each user: a private food with a portion, a meal, a 3-day plan, a diary entry; ids of all."""
+        from datetime import date
+
+        from meal.models import Food, FoodLogEntry, FoodPortion, Meal, MealItem, MealPlan, ScheduledMeal
+
+        ids: list[int] = []
+        for user_id in user_ids:
+            user = User.objects.get(pk=user_id)
+            food = Food.objects.create(
+                tenant_id=user.tenant_id,
+                owner=user,
+                source="custom",
+                source_id=f"fuzz-{user_id}",
+                name=f"Fuzz food {user_id}",
+                barcode="4006381333931",
+                energy_kcal=200,
+                protein_g=10,
+                carbohydrate_g=20,
+                fat_g=5,
+            )
+            portion = FoodPortion.objects.create(tenant_id=user.tenant_id, food=food, label="1 cup", grams=120)
+            meal = Meal.objects.create(tenant_id=user.tenant_id, user=user, name="Fuzz meal", meal_time="lunch")
+            MealItem.objects.create(tenant_id=user.tenant_id, meal=meal, food=food, grams=150)
+            plan = MealPlan.objects.create(tenant_id=user.tenant_id, user=user, name="Fuzz plan", duration_days=3)
+            ScheduledMeal.objects.create(
+                tenant_id=user.tenant_id, plan=plan, day_of_plan=1, meal_time="lunch", meal=meal
+            )
+            entry = FoodLogEntry.objects.create(
+                tenant_id=user.tenant_id, user=user, date=date(2026, 11, 30), meal_time="lunch", food=food, grams=90
+            )
+            ids += [food.pk, portion.pk, meal.pk, plan.pk, entry.pk]
+        return ids
+
+    def catalogue() -> list[int]:
+        """A few of FitCore's foods (one with a barcode), a template meal and a template plan."""
+        from meal.models import Food, Meal, MealItem, MealPlan
+
+        foods = [
+            Food.objects.create(
+                name=name,
+                source="usda_sr",
+                source_id=f"fz{i}",
+                energy_kcal=kcal,
+                protein_g=3,
+                carbohydrate_g=10,
+                fat_g=1,
+            )
+            for i, (name, kcal) in enumerate([("Broccoli, raw", 34), ("Chicken breast, roasted", 165), ("Rice", 130)])
+        ]
+        Food.objects.filter(pk=foods[0].pk).update(barcode="0012345678905")
+        meal = Meal.objects.create(name="FitCore oats", meal_time="breakfast", is_template=True)
+        MealItem.objects.create(meal=meal, food=foods[2], grams=80)
+        plan = MealPlan.objects.create(name="FitCore week", duration_days=7, is_template=True)
+        return [*(food.pk for food in foods), meal.pk, plan.pk]
+
+    plan_ids = [*plans(), *catalogue()]
     key_tenant = tenant("fuzz-key")
     key = api_key_create(tenant=key_tenant, name="fuzz", scopes=list(ALL_SCOPES))
     key_users = members(key_tenant, 3)
@@ -97,6 +153,9 @@ def seed() -> dict[str, Any]:
     member_devices = devices(member)
     admin_notes = notifications([admin.pk, *admin_users])
     key_lines, member_lines, admin_lines = ledger(key_users), ledger([member.pk]), ledger([admin.pk, *admin_users])
+    key_lines += nutrition(key_users)
+    member_lines += nutrition([member.pk])
+    admin_lines += nutrition([admin.pk, *admin_users])
 
     return {
         "key": {"api_key": key.secret, "ids": [*key_users, *key_notes, *key_lines, *plan_ids]},

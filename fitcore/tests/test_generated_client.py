@@ -157,6 +157,121 @@ def payments_journey(
         assert [t.gateway_transaction_id for t in theirs.results] == ["in_journey"]
 
 
+def nutrition_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, as_key: Any) -> None:
+    """Ann finds foods, builds a meal and a plan, logs her day and reads her targets; her app's partner reads it."""
+    from meal.models import Food, FoodPortion
+
+    oats = Food.objects.create(
+        name="Oats, rolled, dry",
+        source="usda_sr",
+        source_id="08120",
+        barcode="0012345678905",
+        energy_kcal=379,
+        protein_g=13.2,
+        carbohydrate_g=67.7,
+        fat_g=6.5,
+        fiber_g=10.1,
+        micronutrients={"iron_mg": 4.3},
+        vegan=True,
+        vegetarian=True,
+        allergens=["gluten"],
+    )
+    cup = FoodPortion.objects.create(food=oats, label="1 cup", grams=81)
+
+    found = api(gen, "nutrition.nutrition_foods_list").sync(client=ann, search="oats", vegan=True, limit=5)
+    assert isinstance(found, model(gen, "PaginatedFoodListList")) and found.results[0].id == oats.pk
+    detail = api(gen, "nutrition.nutrition_foods_retrieve").sync(client=ann, id=oats.pk)
+    assert isinstance(detail, model(gen, "FoodDetail")) and detail.portions[0].grams == 81
+    assert detail.micronutrients[0].key.value == "iron_mg" and detail.micronutrients[0].unit.value == "mg"
+    scanned = api(gen, "nutrition.nutrition_foods_barcode_retrieve").sync(client=ann, code="012345678905")
+    assert isinstance(scanned, model(gen, "FoodDetail")) and scanned.id == oats.pk
+    unknown = api(gen, "nutrition.nutrition_foods_barcode_retrieve").sync(client=ann, code="4006381333931")
+    assert isinstance(unknown, model(gen, "Problem")) and unknown.code == "food_not_found"
+
+    berries = api(gen, "nutrition.nutrition_foods_create").sync(
+        client=ann,
+        body=model(gen, "FoodInputRequest")(
+            name="Frozen berries",
+            energy_kcal=50,
+            protein_g=1,
+            carbohydrate_g=11,
+            fat_g=0.3,
+            portions=[model(gen, "FoodPortionRequest")(label="1 handful", grams=40)],
+        ),
+    )
+    assert isinstance(berries, model(gen, "FoodDetail")) and berries.is_custom is True
+    assert (
+        api(gen, "nutrition.nutrition_foods_favorite_create").sync_detailed(client=ann, id=oats.pk).status_code == 204
+    )
+
+    item = model(gen, "MealItemInputRequest")
+    meal = api(gen, "nutrition.nutrition_meals_create").sync(
+        client=ann,
+        body=model(gen, "MealInputRequest")(
+            name="Porridge",
+            meal_time=model(gen, "MealTimeEnum")("breakfast"),
+            items=[item(food=oats.pk, portion=cup.pk, portion_count=1), item(food=berries.id, grams=80)],
+        ),
+    )
+    assert isinstance(meal, model(gen, "Meal")) and meal.totals.kcal == round(379 * 0.81 + 50 * 0.8, 1)
+
+    plan = api(gen, "nutrition.nutrition_plans_create").sync(
+        client=ann,
+        body=model(gen, "MealPlanInputRequest")(
+            name="Oat week",
+            duration_days=7,
+            target_kcal=1800,
+            schedule=[model(gen, "ScheduleInputRequest")(day_of_plan=day, meal=meal.id) for day in range(1, 8)],
+        ),
+    )
+    assert isinstance(plan, model(gen, "MealPlanDetail")) and len(plan.days) == 7
+    assert plan.days[0].difference.kcal == round(meal.totals.kcal - 1800, 1)
+    active = api(gen, "nutrition.nutrition_plans_activate_create").sync(
+        client=ann, id=plan.id, body=model(gen, "ActivateInputRequest")()
+    )
+    assert isinstance(active, model(gen, "MealPlanDetail")) and active.status.value == "active"
+
+    logged = api(gen, "nutrition.nutrition_diary_create").sync(
+        client=ann,
+        body=model(gen, "DiaryEntryInputRequest")(
+            meal_time=model(gen, "MealTimeEnum")("snack"), food=oats.pk, grams=30, date=datetime.date(2026, 11, 30)
+        ),
+    )
+    assert isinstance(logged, list) and isinstance(logged[0], model(gen, "DiaryEntry"))
+    day = api(gen, "nutrition.nutrition_diary_log_plan_day_create").sync(
+        client=ann,
+        body=model(gen, "LogPlanDayInputRequest")(plan=plan.id, day_of_plan=1, date=datetime.date(2026, 11, 30)),
+    )
+    assert isinstance(day, list) and len(day) == 2
+    diary = api(gen, "nutrition.nutrition_diary_day").sync(client=ann, date=datetime.date(2026, 11, 30))
+    assert isinstance(diary, model(gen, "DiaryDay")) and len(diary.entries) == 3
+    summary = api(gen, "nutrition.nutrition_diary_summary_retrieve").sync(
+        client=ann, start=datetime.date(2026, 11, 24), end=datetime.date(2026, 11, 30)
+    )
+    assert isinstance(summary, model(gen, "DiarySummary")) and summary.days_logged == 1
+
+    # Ann cleared her sex earlier: the formula needs it, and the problem says so.
+    incomplete = api(gen, "nutrition.nutrition_targets_retrieve").sync(client=ann)
+    assert isinstance(incomplete, model(gen, "Problem")) and incomplete.code == "profile_incomplete"
+    api(gen, "users.users_me_partial_update").sync(
+        client=ann,
+        body=model(gen, "PatchedMeUpdateInputRequest")(
+            profile=model(gen, "ProfileInputRequest")(sex=model(gen, "SexEnum")("female"))
+        ),
+    )
+    targets = api(gen, "nutrition.nutrition_targets_retrieve").sync(client=ann)
+    assert isinstance(targets, model(gen, "Targets")) and targets.computed.kcal is not None
+    assert targets.explanation["method"] == "mifflin_st_jeor"
+    mine = api(gen, "nutrition.nutrition_targets_update").sync(
+        client=ann, body=model(gen, "TargetOverrideInputRequest")(kcal=1750)
+    )
+    assert isinstance(mine, model(gen, "Targets")) and mine.targets.kcal == 1750
+
+    partner = as_key(make_api_key(tenant, scopes=["nutrition:read"]).secret)
+    seen = api(gen, "nutrition.nutrition_diary_day").sync(client=partner, user=ann_id, date=datetime.date(2026, 11, 30))
+    assert isinstance(seen, model(gen, "DiaryDay")) and seen.totals.kcal == diary.totals.kcal
+
+
 def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
     gen = client_package
     anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
@@ -237,6 +352,9 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
 
     export = api(gen, "users.users_me_export_retrieve").sync(client=ann)
     assert isinstance(export, model(gen, "PersonalDataExport")) and export.user_id == me.id
+
+    # --- nutrition: Ann (profile complete) eats by plan; her app's backend reads her diary -----
+    nutrition_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
 
     pair = api(gen, "auth.auth_token_refresh_create").sync(
         client=anonymous, body=model(gen, "SessionRefreshRequest")(refresh=signed_in.refresh)
