@@ -14,6 +14,6 @@ router.register("plans", views.MealPlanViewSet, basename="plan")
 router.register("diary", views.DiaryViewSet, basename="diary")
 
 urlpatterns = [
-    path("targets/", views.TargetsView.as_view({"get": "retrieve", "put": "replace"}), name="targets"),
+    path("targets/", views.TargetsView.as_view(), name="targets"),
     *router.urls,
 ]

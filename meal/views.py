@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend, OrderingFilter
@@ -29,12 +30,13 @@ from fitcore.api.pagination import LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
 from fitcore.api.schema import AutoSchema, problem_response
 from fitcore.api.tenancy import TenantScopedViewSet, acting_user, acts_for_tenant, is_api_key, principal_tenant
-from users.models import Profile, User
+from users.models import Allergen, Profile, User
 
 from . import selectors, services
 from .barcodes import BarcodeError, normalize_barcode
 from .filters import FoodFilter, MealFilter, MealPlanFilter
 from .models import Food, FoodCategory, FoodLogEntry, FoodPortion, Meal, MealPlan
+from .nutrients import MAX_KCAL_PER_100G
 from .serializers import (
     ActivateInputSerializer,
     DiaryDaySerializer,
@@ -139,7 +141,23 @@ def _local_today(user: User) -> date:
             "`search` ranks the best match first: on PostgreSQL full-text search plus trigram similarity, so "
             "typos still match. Nutrients are per 100 g. Limit/offset pagination."
         ),
-        parameters=[USER],
+        # Also declared by FoodFilter; stated here so that the schema carries bounds and choices.
+        parameters=[
+            USER,
+            OpenApiParameter(
+                "allergen_free",
+                {"type": "array", "items": {"type": "string", "enum": list(Allergen.values)}, "maxItems": 14},
+                style="form",
+                explode=False,
+                description="Leave out foods that contain any of these allergens (milk,gluten).",
+            ),
+            OpenApiParameter(
+                "max_kcal", {"type": "number", "minimum": 0, "maximum": MAX_KCAL_PER_100G}, description="Per 100 g."
+            ),
+            OpenApiParameter(
+                "min_protein", {"type": "number", "minimum": 0, "maximum": 100}, description="Grams per 100 g."
+            ),
+        ],
     ),
     retrieve=extend_schema(
         summary="A food with every nutrient and its portions",
@@ -874,12 +892,17 @@ class DiaryViewSet(
 
 
 @extend_schema(tags=TAGS)
-class TargetsView(TenantScopedViewSet):
-    """Daily targets from the profile (Mifflin-St Jeor), and the user's own overrides."""
+class TargetsView(APIView):
+    """Daily targets from the profile (Mifflin-St Jeor), and the user's own overrides.
 
-    model = FoodLogEntry  # the area's table; the view reads the profile through the acting user
+    No queryset of its own: the user comes from ``acting_user`` (the tenancy layer) and the
+    rows from the selectors, keyed by that user."""
+
     scope_area = "nutrition"
     permission_classes = [ScopedAccess]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request, "view": self}
 
     def _body(self, user: User) -> Response:
         profile = _profile(user)
@@ -915,7 +938,7 @@ class TargetsView(TenantScopedViewSet):
             422: problem_response("The profile lacks data (`profile_incomplete`)."),
         },
     )
-    def retrieve(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         return self._body(acting_user(request))
 
     @extend_schema(
@@ -924,7 +947,7 @@ class TargetsView(TenantScopedViewSet):
         request=TargetOverrideInputSerializer,
         responses={200: TargetsSerializer, 422: problem_response("The profile lacks data (`profile_incomplete`).")},
     )
-    def replace(self, request: Request) -> Response:
+    def put(self, request: Request) -> Response:
         payload = TargetOverrideInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -602,3 +602,16 @@ def test_plan_schedule_is_resolved_in_a_constant_number_of_queries(
         assert user_client.post(PLANS, body(1), format="json").status_code == 201
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert user_client.post(PLANS, body(14), format="json").status_code == 201
+
+
+def test_options_on_every_nutrition_route_is_not_a_500(user, user_client) -> None:
+    food = FoodFactory.create()
+    for path in (FOODS, f"{FOODS}{food.pk}/", MEALS, PLANS, DIARY, f"{DIARY}summary/", TARGETS):
+        assert user_client.options(path).status_code == 200, path
+
+
+def test_allergen_free_takes_codes_and_empty_means_no_filter(user_client: APIClient) -> None:
+    FoodFactory.create(name="Brie", allergens=["milk"])
+    FoodFactory.create(name="Pear", allergens=[])
+    assert user_client.get(FOODS, {"allergen_free": ""}).json()["count"] == 2
+    assert [f["name"] for f in user_client.get(FOODS, {"allergen_free": "milk,eggs"}).json()["results"]] == ["Pear"]
