@@ -28,6 +28,18 @@ from .models import (
 )
 
 
+class ChildRowsShareTenant(admin.ModelAdmin):
+    """Inline rows (portions, meal items, scheduled meals) carry their parent's tenant, so a
+    private food's portions stay private and a tenant's template's rows stay the tenant's."""
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        for row in formset.save(commit=False):
+            row.tenant_id = form.instance.tenant_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+
+
 @admin.register(FoodCategory)
 class FoodCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
@@ -75,7 +87,7 @@ class FoodAdminForm(forms.ModelForm):
 
 
 @admin.register(Food)
-class FoodAdmin(admin.ModelAdmin):
+class FoodAdmin(ChildRowsShareTenant):
     form = FoodAdminForm
     list_display = ["name", "brand", "barcode", "category", "source", "energy_kcal", "protein_g", "vegan", "tenant"]
     list_filter = ["source", "vegan", "vegetarian", "category", "energy_basis"]
@@ -83,14 +95,6 @@ class FoodAdmin(admin.ModelAdmin):
     list_select_related = ["category", "tenant"]
     autocomplete_fields = ["category", "tenant", "owner"]
     inlines = [FoodPortionInline]
-
-    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
-        portions = formset.save(commit=False)
-        for portion in portions:
-            portion.tenant_id = form.instance.tenant_id  # a private food's portions stay private
-            portion.save()
-        for portion in formset.deleted_objects:
-            portion.delete()
 
     show_full_result_count = False  # a COUNT(*) over the whole database on every page is wasted work
     fieldsets = [
@@ -142,7 +146,7 @@ class MealItemInline(admin.TabularInline):
 
 
 @admin.register(Meal)
-class MealAdmin(admin.ModelAdmin):
+class MealAdmin(ChildRowsShareTenant):
     """Staff templates have no tenant and no user: every app's members can copy them."""
 
     list_display = ["name", "meal_time", "is_template", "tenant", "user"]
@@ -151,14 +155,6 @@ class MealAdmin(admin.ModelAdmin):
     list_select_related = ["tenant", "user"]
     autocomplete_fields = ["tenant", "user"]
     inlines = [MealItemInline]
-
-    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
-        items = formset.save(commit=False)
-        for item in items:
-            item.tenant_id = form.instance.tenant_id  # child rows carry their meal's tenant
-            item.save()
-        for item in formset.deleted_objects:
-            item.delete()
 
 
 class ScheduledMealInline(admin.TabularInline):
@@ -169,21 +165,13 @@ class ScheduledMealInline(admin.TabularInline):
 
 
 @admin.register(MealPlan)
-class MealPlanAdmin(admin.ModelAdmin):
+class MealPlanAdmin(ChildRowsShareTenant):
     list_display = ["name", "status", "source", "is_template", "duration_days", "tenant", "user"]
     list_filter = ["is_template", "status", "source"]
     search_fields = ["name"]
     list_select_related = ["tenant", "user"]
     autocomplete_fields = ["tenant", "user"]
     inlines = [ScheduledMealInline]
-
-    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
-        rows = formset.save(commit=False)
-        for row in rows:
-            row.tenant_id = form.instance.tenant_id
-            row.save()
-        for row in formset.deleted_objects:
-            row.delete()
 
 
 @admin.register(FoodLogEntry)

@@ -244,6 +244,15 @@ class MealItemInputSerializer(AmountInputSerializer):
         list_serializer_class = ScopedListSerializer  # one query per field for the whole list
 
 
+def _share(column: str) -> Any:
+    """A method field's getter: what ``grams`` of the row's food hold of ``column`` (per 100 g)."""
+
+    def get(row: Any) -> float:
+        return round(row.grams * getattr(row.food, column) / 100, 1)
+
+    return extend_schema_field(serializers.FloatField())(get)
+
+
 class MealItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     food = serializers.IntegerField(source="food_id", read_only=True)
@@ -258,17 +267,10 @@ class MealItemSerializer(serializers.Serializer):
     fat_g = serializers.SerializerMethodField()
 
     # One item's share: grams x per-100 g value; meal totals come from SQL (meals_with_totals).
-    def get_kcal(self, item: Any) -> float:
-        return round(item.grams * item.food.energy_kcal / 100, 1)
-
-    def get_protein_g(self, item: Any) -> float:
-        return round(item.grams * item.food.protein_g / 100, 1)
-
-    def get_carbohydrate_g(self, item: Any) -> float:
-        return round(item.grams * item.food.carbohydrate_g / 100, 1)
-
-    def get_fat_g(self, item: Any) -> float:
-        return round(item.grams * item.food.fat_g / 100, 1)
+    get_kcal = staticmethod(_share("energy_kcal"))
+    get_protein_g = staticmethod(_share("protein_g"))
+    get_carbohydrate_g = staticmethod(_share("carbohydrate_g"))
+    get_fat_g = staticmethod(_share("fat_g"))
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -479,17 +481,10 @@ class DiaryEntrySerializer(serializers.Serializer):
     fat_g = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
 
-    def get_kcal(self, entry: FoodLogEntry) -> float:
-        return round(entry.grams * entry.food.energy_kcal / 100, 1)
-
-    def get_protein_g(self, entry: FoodLogEntry) -> float:
-        return round(entry.grams * entry.food.protein_g / 100, 1)
-
-    def get_carbohydrate_g(self, entry: FoodLogEntry) -> float:
-        return round(entry.grams * entry.food.carbohydrate_g / 100, 1)
-
-    def get_fat_g(self, entry: FoodLogEntry) -> float:
-        return round(entry.grams * entry.food.fat_g / 100, 1)
+    get_kcal = staticmethod(_share("energy_kcal"))
+    get_protein_g = staticmethod(_share("protein_g"))
+    get_carbohydrate_g = staticmethod(_share("carbohydrate_g"))
+    get_fat_g = staticmethod(_share("fat_g"))
 
 
 class DiaryEntryInputSerializer(AmountInputSerializer):

@@ -435,6 +435,13 @@ def _day_has_room(*, user: User, day: date, adding: int) -> None:
         )
 
 
+def _entry_from_item(item: MealItem, **fields: Any) -> FoodLogEntry:
+    """A diary entry eating what a meal item holds (its food, grams and portion)."""
+    return FoodLogEntry(
+        food_id=item.food_id, grams=item.grams, portion_id=item.portion_id, portion_count=item.portion_count, **fields
+    )
+
+
 def diary_entry_create(
     *,
     tenant: Tenant,
@@ -457,15 +464,12 @@ def diary_entry_create(
         if not items:
             raise ValidationError({"meal": ["This meal has no items to log."]}, code="invalid")
         rows = [
-            FoodLogEntry(
-                tenant=tenant,
+            _entry_from_item(
+                item,
+                tenant_id=tenant.pk,
                 user=user,
                 date=day,
                 meal_time=meal_time,
-                food_id=item.food_id,
-                grams=item.grams,
-                portion_id=item.portion_id,
-                portion_count=item.portion_count,
                 meal=meal,
                 note=note,
                 source=FoodLogEntry.Source.MEAL if source == FoodLogEntry.Source.MANUAL else source,
@@ -535,15 +539,12 @@ def diary_log_plan_day(*, plan: MealPlan, day_of_plan: int, day: date, user: Use
     for item in items:
         by_meal.setdefault(item.meal_id, []).append(item)
     rows = [
-        FoodLogEntry(
+        _entry_from_item(
+            item,
             tenant_id=user.tenant_id,
             user=user,
             date=day,
             meal_time=entry.meal_time,
-            food_id=item.food_id,
-            grams=item.grams,
-            portion_id=item.portion_id,
-            portion_count=item.portion_count,
             meal_id=entry.meal_id,
             plan=plan,
             source=FoodLogEntry.Source.PLAN,
