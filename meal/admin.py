@@ -25,6 +25,7 @@ from .models import (
     MealPlan,
     ScheduledMeal,
     TargetOverride,
+    food_fields,
 )
 
 
@@ -58,29 +59,8 @@ class FoodAdminForm(forms.ModelForm):
 
     class Meta:
         model = Food
-        fields = [
-            "name",
-            "brand",
-            "barcode",
-            "category",
-            "source",
-            "source_id",
-            "tenant",
-            "owner",
-            "energy_kcal",
-            "energy_basis",
-            "protein_g",
-            "carbohydrate_g",
-            "fat_g",
-            "saturated_fat_g",
-            "sugar_g",
-            "fiber_g",
-            "sodium_mg",
-            "micronutrients",
-            "vegan",
-            "vegetarian",
-            "allergens",
-        ]
+        # Identity and ownership, then every column an importer writes.
+        fields = ["source", "source_id", "tenant", "owner", *food_fields()]
 
     def clean_allergens(self) -> list[str]:
         return sorted(self.cleaned_data["allergens"])
