@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -384,6 +384,11 @@ def write_foods(
         writer.write(list(batch.values()))
     if progress is not None and pending:
         progress.advance(pending)
+    if (report.created or report.updated) and connection.vendor == "postgresql":
+        # Fresh planner statistics: with the ones from before the import, PostgreSQL guesses a
+        # handful of catalogue rows and plans searches as table scans until autovacuum runs.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE meal_food, meal_foodportion")
 
 
 def ensure_readable(report: ImportReport, what: str, hint: str) -> None:

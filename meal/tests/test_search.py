@@ -45,6 +45,13 @@ def test_searches_find_the_right_food_first(foods, tenant) -> None:
     assert partner.get("/api/v1/nutrition/foods/barcode/00002220/").status_code == 400
 
 
+def test_a_word_being_typed_already_matches(foods, tenant) -> None:
+    partner = api_key_client_for(tenant, ["nutrition:read"])
+    assert first(partner, "brocc")["name"].lower().startswith("broccoli")
+    chicken = first(partner, "chicken brea")
+    assert chicken["name"].lower().startswith("chicken") and "breast" in chicken["name"].lower()
+
+
 def test_search_combines_with_filters(foods, tenant) -> None:
     partner = api_key_client_for(tenant, ["nutrition:read"])
     response = partner.get("/api/v1/nutrition/foods/", {"search": "cheese", "allergen_free": "milk"})
