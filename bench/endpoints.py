@@ -227,6 +227,101 @@ def seed_buyer() -> dict[str, str]:
     return {"jwt": issue_token_pair(user)["access"]}
 
 
+def seed_foods() -> dict[str, str]:
+    """The shipped USDA SR28 food database (8,790 foods, as `make run` loads it) and a partner key."""
+    from authapp.services import api_key_create
+    from meal.importers.usda_sr import SHIPPED_DIR, import_usda_sr
+    from users.models import Tenant
+
+    import_usda_sr(SHIPPED_DIR)
+    tenant = Tenant.objects.create(slug="bench-nutrition", name="Bench Nutrition")
+    return {"api_key": api_key_create(tenant=tenant, name="bench", scopes=["nutrition:read"]).secret}
+
+
+BENCH_DIARY_DAYS = 30
+BENCH_DIARY_ENTRIES_PER_DAY = 8
+
+
+def seed_diary() -> dict[str, str]:
+    """A member with a complete profile, 30 days of diary (8 entries a day), and a 7-day x 4-meal plan
+    of 3-item meals. Uses whatever foods exist (seed_foods runs first), else creates a few."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from authapp.tokens import issue_token_pair
+    from meal.models import Food, FoodLogEntry, Meal, MealItem, MealPlan, ScheduledMeal
+    from users.models import Profile, User
+
+    user = User.objects.create_user("eater@bench.example", "bench-password-not-secret", first_name="Eater")
+    Profile.objects.for_tenant(user.tenant_id).filter(user=user).update(
+        birth_date=date(1990, 5, 17),
+        sex="female",
+        height_cm=Decimal("168"),
+        weight_kg=Decimal("64"),
+        activity_level="moderate",
+        fitness_goal="maintain",
+        timezone="UTC",
+    )
+    foods = list(Food.objects.filter(tenant__isnull=True).order_by("id")[:40])
+    if not foods:
+        foods = [
+            Food.objects.create(
+                name=f"Bench food {i}",
+                source="usda_sr",
+                source_id=f"b{i}",
+                energy_kcal=100 + i,
+                protein_g=5,
+                carbohydrate_g=15,
+                fat_g=3,
+                micronutrients={"calcium_mg": 30.0},
+            )
+            for i in range(40)
+        ]
+    today = date.today()  # noqa: DTZ011 - the profile's zone is UTC, and so is the server's
+    FoodLogEntry.objects.bulk_create(
+        FoodLogEntry(
+            tenant_id=user.tenant_id,
+            user=user,
+            date=today - timedelta(days=day),
+            meal_time=("breakfast", "lunch", "dinner", "snack")[n % 4],
+            food=foods[(day + n) % len(foods)],
+            grams=50 + 10 * n,
+        )
+        for day in range(BENCH_DIARY_DAYS)
+        for n in range(BENCH_DIARY_ENTRIES_PER_DAY)
+    )
+    plan = MealPlan.objects.create(
+        tenant_id=user.tenant_id,
+        user=user,
+        name="Bench week",
+        duration_days=7,
+        target_kcal=2100,
+        target_protein_g=110,
+        target_carbohydrate_g=250,
+        target_fat_g=70,
+    )
+    for day in range(1, 8):
+        for slot, meal_time in enumerate(("breakfast", "lunch", "dinner", "snack")):
+            meal = Meal.objects.create(
+                tenant_id=user.tenant_id, user=user, name=f"D{day} {meal_time}", meal_time=meal_time
+            )
+            MealItem.objects.bulk_create(
+                MealItem(
+                    tenant_id=user.tenant_id,
+                    meal=meal,
+                    food=foods[(day * 4 + slot + k) % len(foods)],
+                    grams=80,
+                    position=k,
+                )
+                for k in range(3)
+            )
+            ScheduledMeal.objects.create(
+                tenant_id=user.tenant_id, plan=plan, day_of_plan=day, meal_time=meal_time, meal=meal, position=slot
+            )
+    start = (today - timedelta(days=BENCH_DIARY_DAYS - 1)).isoformat()
+    return {"jwt": issue_token_pair(user)["access"], "plan_id": str(plan.pk), "start": start, "end": today.isoformat()}
+
+
 # Order matters only for the table. /healthz and /readyz are the baselines every
 # ratio in latest.json is computed against: keep them.
 ENDPOINTS: list[Endpoint] = [
@@ -254,6 +349,12 @@ ENDPOINTS: list[Endpoint] = [
         auth="jwt",
         seed=seed_buyer,
     ),
+    # Nutrition: a partner searching the food database (ranked full-text + trigram on PostgreSQL),
+    # the app's diary day, a 30-day diary summary, and a 7-day x 4-meal plan with per-day totals.
+    Endpoint("food-search", "/api/v1/nutrition/foods/?search=chicken%20breast", auth="api_key", seed=seed_foods),
+    Endpoint("diary-day", "/api/v1/nutrition/diary/", auth="jwt", seed=seed_diary),
+    Endpoint("diary-summary", "/api/v1/nutrition/diary/summary/?start={start}&end={end}", auth="jwt", seed=seed_diary),
+    Endpoint("plan-detail", "/api/v1/nutrition/plans/{plan_id}/", auth="jwt", seed=seed_diary),
 ]
 
 
