@@ -88,15 +88,19 @@ def food_search(queryset: QuerySet[Food], text: str) -> QuerySet[Food]:
     shorter names. SQLite: every word must appear in name or brand; a name that starts
     with the text ranks first, then names containing it whole, then shorter names.
     """
-    words = _WORDS.findall(text)[:10]
+    words = [word[:50] for word in _WORDS.findall(text)[:10]]
     text = " ".join(words)[:100]
     if not text:
         return queryset
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 
-        # Words are \w+ runs: nothing in them is tsquery syntax.
-        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="english", search_type="raw")
+        # Words are \w+ runs: nothing in them is tsquery syntax. Names are indexed with English
+        # stemming, brands without ("simple"): the query is asked both ways.
+        prefixes = " & ".join(f"{word}:*" for word in words)
+        query = SearchQuery(prefixes, config="english", search_type="raw") | SearchQuery(
+            prefixes, config="simple", search_type="raw"
+        )
         matches = queryset.filter(search_vector=query)
         if not matches.exists():
             matches = queryset.filter(Q(name__trigram_word_similar=text) | Q(brand__trigram_word_similar=text))

@@ -211,10 +211,11 @@ def parse_number(text: str, what: str) -> float | None:
     if not text:
         return None
     if text.replace(".", "", 1).isdecimal() and text.isascii():
-        return float(text)  # the common case, without the regular expression
-    if not _NUMBER.fullmatch(text):
+        value = float(text)  # the common case, without the regular expression
+    elif not _NUMBER.fullmatch(text):
         raise RowError(f"{what} {text[:30]!r} is not a number")
-    value = float(text)
+    else:
+        value = float(text)
     if not math.isfinite(value):
         raise RowError(f"{what} {text[:30]!r} is out of range")
     return value
@@ -353,6 +354,7 @@ def write_foods(
     """Validate and upsert ``items`` in batches; count everything in ``report``."""
     writer = _BatchWriter(source, report)
     batch: dict[str, FoodRow] = {}
+    seen: set[str] = set()  # over the whole run: the first row of an id wins, in any batch
     pending = 0
     for item in items:
         report.read += 1
@@ -369,10 +371,12 @@ def write_foods(
             else:
                 if reason is not None:
                     report.skip(reason)
-                elif item.source_id in batch:
-                    # ON CONFLICT cannot touch one row twice in a statement; the first wins.
+                elif item.source_id in seen:
+                    # ON CONFLICT cannot touch one row twice in a statement, and a later batch
+                    # would overwrite the first row and count it as updated: the first wins.
                     report.skip("duplicate_id")
                 else:
+                    seen.add(item.source_id)
                     batch[item.source_id] = item
         if len(batch) >= batch_size:
             writer.write(list(batch.values()))
@@ -487,7 +491,12 @@ class _BatchWriter:
             for position, portion in enumerate(row.portions):
                 kept = current.get((food_id, portion.label))
                 if kept:
+                    # Same label and weight first: a food may list several "1 cup"s, and a diary
+                    # entry on "1 cup = 100 g" must not end up on the row that now weighs 150 g.
+                    same = next((i for i, (_, grams, _) in enumerate(kept) if grams == portion.grams), 0)
+                    kept.rotate(-same)
                     portion_id, grams, old_position = kept.popleft()
+                    kept.rotate(same)
                     if grams != portion.grams or old_position != position:
                         changed.append(
                             FoodPortion(id=portion_id, grams=portion.grams, position=position, updated_at=now)

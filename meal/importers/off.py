@@ -164,7 +164,10 @@ def _food(number: int, code: str, product: dict[str, Any], nutriments: dict[str,
     group = _text(product.get("pnns_groups_1")).strip()
     vegan, vegetarian = _diet(product.get("ingredients_analysis_tags"))
     tags = product.get("allergens_tags")
-    allergens = [ALLERGEN_TAGS[tag] for tag in tags if tag in ALLERGEN_TAGS] if isinstance(tags, list) else []
+    # Tags are strings in the dump; anything else (a dict, a list) is ignored, not fatal.
+    allergens = (
+        [ALLERGEN_TAGS[t] for t in tags if isinstance(t, str) and t in ALLERGEN_TAGS] if isinstance(tags, list) else []
+    )
     return FoodRow(
         line=number,
         source_id=code,

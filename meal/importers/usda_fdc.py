@@ -28,6 +28,7 @@ import csv
 import io
 import time
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,7 +114,11 @@ class _CsvFiles:
             raise ImportFormatError(f"No {name} found. {HINT}")
         # Foreign bytes become U+FFFD: a binary file then fails on its header, not mid-way.
         if self.zip is not None:
-            with self.zip.open(self.index[name]) as raw:
+            try:
+                raw = self.zip.open(self.index[name])
+            except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
+                raise ImportFormatError(f"{name} cannot be read from the zip file: {exc}") from None
+            with raw:
                 yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         else:
             with open(self.index[name], encoding="utf-8-sig", errors="replace", newline="") as stream:
@@ -136,6 +141,8 @@ class _Table:
             raise ImportFormatError(f"{name} is empty. {HINT}") from None
         except csv.Error as exc:
             raise ImportFormatError(f"{name}: {exc}. {HINT}") from None
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
+            raise ImportFormatError(f"{name} cannot be read: {exc}") from None
         self.columns = {column.strip(): position for position, column in enumerate(header)}
         self.width = len(header)
         missing = [column for column in required if column not in self.columns]
@@ -152,7 +159,8 @@ class _Table:
             except csv.Error as exc:
                 yield self.reader.line_num, RowError(str(exc))
                 continue
-            except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
+                # Truncated or corrupt data, or a compression method Python cannot read (Deflate64).
                 raise ImportFormatError(
                     f"{self.name} cannot be read after line {self.reader.line_num}: {exc}"
                 ) from None

@@ -96,14 +96,17 @@ def import_usda_sr(path: str | Path, *, batch_size: int = BATCH_SIZE, progress: 
         groups = {
             fields[0]: fields[1] for fields in _table(files["FD_GROUP.txt"], "FD_GROUP.txt", FD_GROUP_FIELDS, report)
         }
+        # Foods with a broken FOOD_DES.txt or WEIGHT.txt line are not written at all: half of
+        # a food (no name, or some portions missing) would overwrite a good copy on re-import.
+        broken: set[str] = set()
         descriptions = {
             fields[0]: _Description(group_code=fields[1], name=fields[2], brand=fields[5])
-            for fields in _table(files["FOOD_DES.txt"], "FOOD_DES.txt", FOOD_DES_FIELDS, report)
+            for fields in _table(files["FOOD_DES.txt"], "FOOD_DES.txt", FOOD_DES_FIELDS, report, broken)
         }
-        portions = _portions(files["WEIGHT.txt"], report)
+        portions = _portions(files["WEIGHT.txt"], report, broken)
         if progress is not None:
             progress.start(len(descriptions) or None)
-        items = _foods(files["ABBREV.txt"], groups, descriptions, portions, report)
+        items = _foods(files["ABBREV.txt"], groups, descriptions, portions, broken, report)
         write_foods(items, source=Food.Source.USDA_SR, report=report, batch_size=batch_size, progress=progress)
     ensure_readable(report, str(directory / "ABBREV.txt"), "Is it the SR28 ASCII release?")
     report.seconds = time.perf_counter() - started
@@ -126,12 +129,18 @@ def _lines(stream: BufferedIOBase, name: str) -> Iterator[tuple[int, str]]:
         for raw in stream:
             number += 1
             line = raw.rstrip(b"\r\n")
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM from an editor that re-saved the file
             if not line.strip():
                 continue
+            # USDA wrote Windows-1252; a copy re-saved as UTF-8 must not turn into mojibake.
             try:
-                text = line.decode("cp1252")
+                text = line.decode("utf-8") if not line.isascii() else line.decode("ascii")
             except UnicodeDecodeError:
-                text = line.decode("latin-1")
+                try:
+                    text = line.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = line.decode("latin-1")
             yield number, text
     except (OSError, EOFError, zlib.error) as exc:
         raise ImportFormatError(f"{name} cannot be read after line {number}: {exc}") from None
@@ -152,8 +161,15 @@ def _split(text: str, expected: int) -> list[str]:
     return values
 
 
-def _table(stream: BufferedIOBase, name: str, expected: int, report: ImportReport) -> Iterator[list[str]]:
-    """Rows of a lookup file; a bad line is reported as malformed and left out."""
+def _key(text: str) -> str:
+    """The NDB number a line starts with, as far as it can be read: whose line broke."""
+    return text.split("^", 1)[0].strip().strip("~")
+
+
+def _table(
+    stream: BufferedIOBase, name: str, expected: int, report: ImportReport, broken: set[str] | None = None
+) -> Iterator[list[str]]:
+    """Rows of a lookup file; a bad line is reported as malformed, left out, and its key put in ``broken``."""
     for number, text in _lines(stream, name):
         try:
             fields = _split(text, expected)
@@ -161,11 +177,13 @@ def _table(stream: BufferedIOBase, name: str, expected: int, report: ImportRepor
                 raise RowError("no key in the first field")
         except RowError as exc:
             report.add_malformed(number, f"{name}: {exc}")
+            if broken is not None and _key(text):
+                broken.add(_key(text))
             continue
         yield fields
 
 
-def _portions(stream: BufferedIOBase, report: ImportReport) -> dict[str, list[PortionRow]]:
+def _portions(stream: BufferedIOBase, report: ImportReport, broken: set[str]) -> dict[str, list[PortionRow]]:
     found: defaultdict[str, list[tuple[float, PortionRow]]] = defaultdict(list)
     for number, text in _lines(stream, "WEIGHT.txt"):
         try:
@@ -177,6 +195,8 @@ def _portions(stream: BufferedIOBase, report: ImportReport) -> dict[str, list[Po
                 raise RowError("NDB_No and Gm_Wgt are required")
         except RowError as exc:
             report.add_malformed(number, f"WEIGHT.txt: {exc}")
+            if _key(text):
+                broken.add(_key(text))
             continue
         label = f"{format_amount(amount)} {measure}" if amount is not None else measure
         found[ndb].append((order, PortionRow(label=label, grams=grams)))
@@ -188,9 +208,13 @@ def _foods(
     groups: dict[str, str],
     descriptions: dict[str, _Description],
     portions: dict[str, list[PortionRow]],
+    broken: set[str],
     report: ImportReport,
 ) -> Iterator[Parsed]:
     for number, text in _lines(stream, "ABBREV.txt"):
+        if _key(text) in broken:
+            yield Malformed(number, "ABBREV.txt: not imported, its FOOD_DES.txt or WEIGHT.txt line is malformed")
+            continue
         try:
             yield _food(number, text, groups, descriptions, portions, report)
         except RowError as exc:

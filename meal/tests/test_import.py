@@ -431,3 +431,98 @@ def test_seed_demo_imports_the_shipped_sr28_foods_once(settings) -> None:
 def test_usda_rules_derive_allergens_and_diet_from_name_and_group(name, group, allergens, vegan, vegetarian) -> None:
     derived = derive(name, group)
     assert (sorted(derived.allergens), derived.vegan, derived.vegetarian) == (sorted(allergens), vegan, vegetarian)
+
+
+# --- odd input found in review --------------------------------------------------------------
+
+
+def _off_line(code: str, **extra: object) -> str:
+    import json
+
+    product = {
+        "code": code,
+        "product_name": f"Product {code}",
+        "nutriments": {"energy-kcal_100g": 100, "proteins_100g": 1, "carbohydrates_100g": 20, "fat_100g": 1},
+        **extra,
+    }
+    return json.dumps(product)
+
+
+def test_off_odd_tags_and_a_repeated_code_across_batches(tmp_path: Path) -> None:
+    dump = tmp_path / "odd.jsonl"
+    lines = [
+        _off_line("4006381333931", allergens_tags=[{"id": "en:milk"}, "en:milk", ["en:eggs"]]),
+        _off_line("96385074"),
+        _off_line("4006381333931", product_name="A later copy"),  # same code, in another batch
+    ]
+    dump.write_text("\n".join(lines) + "\n")
+    report = import_off(dump, batch_size=1)
+    assert (report.read, report.created, report.updated) == (3, 2, 0)
+    assert report.skip_reasons["duplicate_id"] == 1
+    first = food("off", "4006381333931")
+    assert first.name == "Product 4006381333931" and first.allergens == ["milk"]
+
+
+def test_a_number_too_large_for_a_float_is_a_malformed_row(tmp_path: Path) -> None:
+    dump = tmp_path / "huge.jsonl"
+    dump.write_text(
+        _off_line("4006381333931", nutriments={"energy-kcal_100g": "9" * 400}) + "\n" + _off_line("96385074") + "\n"
+    )
+    report = import_off(dump)
+    assert report.created == 1 and report.malformed == 1 and report.malformed_rows[0][0] == 1
+
+
+def test_usda_sr_files_saved_as_utf8_with_a_bom(tmp_path: Path) -> None:
+    for source in SR_DIR.iterdir():
+        data = source.read_bytes()
+        if source.name == "FOOD_DES.txt":
+            data = data.decode("cp1252").replace("Broccoli, raw", "Broccoli, raw, café style").encode("utf-8")
+            data = b"\xef\xbb\xbf" + data
+        (tmp_path / source.name).write_bytes(data)
+    import_usda_sr(tmp_path)
+    assert food("usda_sr", "01001").name  # the first line, behind the BOM, is read
+    assert food("usda_sr", "11090").name == "Broccoli, raw, café style"
+
+
+def test_usda_sr_food_with_a_broken_portion_line_is_not_written_in_part(tmp_path: Path) -> None:
+    for source in SR_DIR.iterdir():
+        data = source.read_bytes()
+        if source.name == "WEIGHT.txt":
+            # Broccoli's first portion loses its gram weight.
+            lines = data.split(b"\r\n")
+            index = next(i for i, line in enumerate(lines) if line.startswith(b"~11090~"))
+            lines[index] = lines[index].replace(b"^", b"^x", 4)
+            data = b"\r\n".join(lines)
+        (tmp_path / source.name).write_bytes(data)
+    report = import_usda_sr(tmp_path)
+    assert not Food.objects.filter(source="usda_sr", source_id="11090").exists()
+    assert any("FOOD_DES.txt or WEIGHT.txt line is malformed" in reason for _, reason in report.malformed_rows)
+    assert food("usda_sr", "01001").name == "Butter, salted"
+
+
+def test_reimport_keeps_each_portion_on_its_own_weight(tmp_path: Path) -> None:
+    from meal.importers.base import FoodRow, ImportReport, PortionRow, write_foods
+
+    def row(portions: list[PortionRow]) -> FoodRow:
+        return FoodRow(
+            line=1,
+            source_id="p1",
+            name="Soup",
+            brand="",
+            category="",
+            energy_kcal=50.0,
+            protein_g=2.0,
+            fat_g=1.0,
+            carbohydrate_g=8.0,
+            portions=portions,
+        )
+
+    write_foods(
+        [row([PortionRow("1 cup", 240.0), PortionRow("1 cup", 100.0)])],
+        source="usda_fdc",
+        report=ImportReport(source="x"),
+    )
+    small = FoodPortion.objects.get(food__source_id="p1", grams=100.0)
+    # The source drops the 240 g cup: the 100 g row must survive as itself.
+    write_foods([row([PortionRow("1 cup", 100.0)])], source="usda_fdc", report=ImportReport(source="x"))
+    assert list(FoodPortion.objects.filter(food__source_id="p1").values_list("pk", "grams")) == [(small.pk, 100.0)]

@@ -60,3 +60,14 @@ def test_search_combines_with_filters(foods, tenant) -> None:
     lean = partner.get("/api/v1/nutrition/foods/", {"search": "chicken", "min_protein": 25, "max_kcal": 200}).json()
     assert lean["count"] > 0
     assert all(row["protein_g"] >= 25 and row["energy_kcal"] <= 200 for row in lean["results"])
+
+
+def test_a_brand_is_found_unstemmed_beside_names_that_stem(tenant) -> None:
+    from meal.tests.factories import FoodFactory
+
+    # English stemming makes "skippy" 'skippi' in names; brands are indexed as written.
+    FoodFactory.create(name="Peanut butter, creamy", brand="Skippy")
+    FoodFactory.create(name="Skippy's dog biscuits")
+    partner = api_key_client_for(tenant, ["nutrition:read"])
+    names = [row["name"] for row in partner.get("/api/v1/nutrition/foods/", {"search": "skippy"}).json()["results"]]
+    assert set(names) == {"Peanut butter, creamy", "Skippy's dog biscuits"}
