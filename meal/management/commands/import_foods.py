@@ -13,14 +13,13 @@ summary line and the first malformed rows go to stdout.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from fitcore.progress import TerminalProgress, terminal_of
 from meal.importers import (
     SHIPPED_SR28_DIR,
     ImportFormatError,
@@ -29,7 +28,7 @@ from meal.importers import (
     import_usda_fdc,
     import_usda_sr,
 )
-from meal.importers.base import BATCH_SIZE, Progress
+from meal.importers.base import BATCH_SIZE
 from meal.models import Food
 
 Importer = Callable[..., ImportReport]
@@ -40,29 +39,6 @@ SOURCES: dict[str, tuple[str, Importer]] = {
 }
 # The command prints this many malformed rows; the report keeps more.
 SHOWN_MALFORMED = 10
-
-
-class _Bar(Progress):
-    """A tqdm bar on the terminal, or nothing."""
-
-    def __init__(self, label: str, stream: TextIO | None) -> None:
-        self.label = label
-        self.stream = stream
-        self.bar: Any = None
-
-    def start(self, total: int | None) -> None:
-        if self.stream is not None:
-            self.bar = tqdm(total=total, desc=self.label, unit=" foods", unit_scale=True, file=self.stream, leave=False)
-
-    def advance(self, count: int) -> None:
-        if self.bar is not None:
-            if self.bar.total is not None and self.bar.n + count > self.bar.total:
-                self.bar.total = self.bar.n + count  # the total was an estimate (SR28: FOOD_DES.txt's count)
-            self.bar.update(count)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class Command(BaseCommand):
@@ -95,7 +71,7 @@ class Command(BaseCommand):
                 if verbosity:
                     self.stdout.write(f"{label}: {existing} foods already imported; nothing to do (--if-empty).")
                 return
-        bar = _Bar(label, self._terminal() if verbosity and not options["no_progress"] else None)
+        bar = TerminalProgress(label, terminal_of(self) if verbosity and not options["no_progress"] else None, " foods")
         try:
             report = importer(path, batch_size=options["batch_size"], progress=bar)
         except ImportFormatError as exc:
@@ -119,11 +95,6 @@ class Command(BaseCommand):
         if not Path(path).exists():
             raise CommandError(f"{path} does not exist.")
         return Path(path)
-
-    def _terminal(self) -> TextIO | None:
-        """The real stderr when it is a terminal: tqdm redraws its line, OutputWrapper would add newlines."""
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        return stream if hasattr(stream, "isatty") and stream.isatty() else None
 
     def _print(self, report: ImportReport) -> None:
         style = self.style.SUCCESS if not report.malformed else self.style.WARNING
