@@ -62,6 +62,7 @@ class Command(BaseCommand):
         self._demo_plans()
         self._demo_foods(options["verbosity"])
         self._demo_meal_templates()
+        self._demo_exercises(options["verbosity"])
 
     def _demo_plans(self) -> None:
         """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
@@ -90,6 +91,11 @@ class Command(BaseCommand):
         when they are there, so running `make run` again costs one COUNT."""
         self.stdout.write("  Foods: USDA SR28 from meal/data/usda_sr28 (imported once)")
         call_command("import_foods", "usda-sr", shipped=True, if_empty=True, verbosity=verbosity, stdout=self.stdout)
+
+    def _demo_exercises(self, verbosity: int) -> None:
+        """The public-domain exercise catalogue shipped in workout/data, imported once."""
+        self.stdout.write("  Exercises: the catalogue from workout/data (imported once)")
+        call_command("import_exercises", shipped=True, if_empty=True, verbosity=verbosity, stdout=self.stdout)
 
     def _demo_meal_templates(self) -> None:
         """FitCore template meals and a 7-day template plan built from SR28 foods (by NDB number),
