@@ -39,3 +39,19 @@ def test_task_round_trip_through_redis_and_a_worker(redis_celery: None) -> None:
         assert not isinstance(result, EagerResult)
         assert result.get(timeout=20) == "through-redis"
         assert result.state == "SUCCESS"
+
+
+def test_a_worker_keeps_the_django_log_configuration() -> None:
+    """A worker's setup must not swap our handlers (JSON, request context) for Celery's."""
+    import logging
+
+    from fitcore.api.logging import RequestContextFilter
+
+    type(celery_app.log)._setup = False  # as a freshly started worker
+    try:
+        celery_app.log.setup(loglevel="INFO")
+    finally:
+        type(celery_app.log)._setup = False
+    [handler] = [h for h in logging.getLogger().handlers if any(isinstance(f, RequestContextFilter) for f in h.filters)]
+    assert handler.formatter is not None
+    assert type(handler.formatter).__module__ == "fitcore.api.logging"
