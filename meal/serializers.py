@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fitcore.api.serializers import OptionalCharField, OptionalChoiceField, RowSerializer, StrictKeysSerializer
+from fitcore.api.serializers import (
+    FiniteFloatField,
+    OptionalCharField,
+    OptionalChoiceField,
+    RowSerializer,
+    StrictKeysSerializer,
+)
 from fitcore.api.tenancy import ScopedListSerializer, ScopedRelatedField, TenantUserField
 from users.models import Allergen, Profile
 
@@ -33,18 +38,6 @@ from .nutrients import (
     MAX_SODIUM_MG_PER_100G,
     MICRONUTRIENTS,
 )
-
-
-class FiniteFloatField(serializers.FloatField):
-    """A float that is a real number: the string "NaN" or "Infinity" is refused like any other non-number."""
-
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
 
 
 def _amount(help_text: str, maximum: float, *, required: bool = True, allow_null: bool = False) -> FiniteFloatField:

@@ -29,6 +29,7 @@ from fitcore.api.filters import DjangoFilterBackend, OrderingFilter
 from fitcore.api.pagination import LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
 from fitcore.api.schema import AutoSchema, problem_response
+from fitcore.api.serializers import validate_whole_list
 from fitcore.api.tenancy import TenantScopedViewSet, acting_user, acts_for_tenant, is_api_key, principal_tenant
 from users.models import Allergen, Profile, User
 
@@ -113,17 +114,7 @@ def _profile(user: User) -> Profile:
 
 
 def _whole_list(request: Request, payload: dict[str, Any], key: str, serializer: Any) -> None:
-    """A list in a PATCH replaces the whole list, so each of its items is validated in full.
-
-    A partial serializer skips required fields in nested items too (an item without its food);
-    ``serializer`` is the list's own serializer, validated again without ``partial``.
-    """
-    if key not in payload:
-        return
-    try:
-        payload[key] = serializer.run_validation(request.data[key])  # type: ignore[call-overload]
-    except ValidationError as exc:
-        raise ValidationError({key: exc.detail}) from None
+    validate_whole_list(request.data, payload, key, serializer)
 
 
 def _local_today(user: User) -> date:

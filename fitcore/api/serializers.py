@@ -15,6 +15,7 @@ field's places and the schema states the range it accepts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -90,6 +91,18 @@ class RoundedDecimalField(serializers.DecimalField):
             self.fail("max_value", max_value=self.max_value)
         if self.min_value is not None and value < self.min_value:
             self.fail("min_value", min_value=self.min_value)
+        return value
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a real number: the string "NaN" or "Infinity" is refused like any other non-number."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
         return value
 
 
@@ -431,3 +444,18 @@ class OutputModelSerializer(CompiledOutputMixin, ModelSerializer):
 class OutputSerializer(CompiledOutputMixin, serializers.Serializer):
     # A plain Serializer for responses: output compiled once per class.
     pass
+
+
+def validate_whole_list(data: Any, payload: dict[str, Any], key: str, serializer: Any) -> None:
+    """A list in a PATCH replaces the whole list, so each of its items is validated in full.
+
+    A partial serializer skips required fields in nested items too (an item without its food);
+    ``serializer`` is the list's own field taken from a non-partial instance of the parent,
+    and ``data`` the request's body. Errors keep the list's name (``items[2].grams``).
+    """
+    if key not in payload:
+        return
+    try:
+        payload[key] = serializer.run_validation(data[key])
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({key: exc.detail}) from None
