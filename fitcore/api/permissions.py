@@ -64,3 +64,16 @@ class IsTenantAdminUser(IsEndUser):
         if not getattr(request.user, "is_tenant_admin", False):
             raise PermissionDenied("Only tenant admins can do this.", code="tenant_admin_required")
         return True
+
+
+class ScopedAccessOrAnonymousRead(ScopedAccess):
+    """``ScopedAccess``, and anonymous callers may read (safe methods): a public catalogue.
+
+    The view decides what an anonymous caller sees (``anonymous_reads_global``); every
+    write still needs a principal.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS and not (request.user and request.user.is_authenticated):
+            return True
+        return super().has_permission(request, view)

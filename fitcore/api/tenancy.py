@@ -87,6 +87,9 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     # Rows of the tenant that every member reads though no member owns them, as a filter
     # (``{"is_template": True}``): a tenant's template meals and plans.
     tenant_shared: ClassVar[dict[str, Any] | None] = None
+    # With ``global_rows``: an anonymous caller reads FitCore's rows only (the published
+    # workout catalogue). The view's permissions decide whether anonymous callers get in.
+    anonymous_reads_global: ClassVar[bool] = False
     # What the router lets through to get_object. Not \d+: that matches every Unicode digit.
     lookup_value_regex = "[1-9][0-9]*"
     _guarded = ("get_queryset", "get_object")
@@ -124,9 +127,10 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
             return mixins.ListModelMixin.list(self, request, *args, **kwargs)  # type: ignore[arg-type]
         plan = serializer_class.row_plan()
         # get_queryset() keeps the principal's tenant's rows only: tenant.* fields come from it.
-        tenant = principal_tenant(request)
+        anonymous = not getattr(request.user, "is_authenticated", False)  # anonymous_reads_global
+        tenant = None if anonymous else principal_tenant(request)
         queryset = self.filter_queryset(self.get_queryset())
-        columns = plan.scoped_columns
+        columns = plan.columns if anonymous else plan.scoped_columns
         if isinstance(self.paginator, pagination.CursorPagination):
             # The cursor is built from the last row's ordering values: fetch them too.
             ordering = [name.lstrip("-") for name in self.paginator.get_ordering(request, queryset, self)]
@@ -145,6 +149,8 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no principal
             return self.model._default_manager.none()
         request = self.request
+        if self.global_rows and self.anonymous_reads_global and not getattr(request.user, "is_authenticated", False):
+            return self.scope_queryset(self.model._default_manager.filter(tenant__isnull=True))
         if self.global_rows or self.tenant_shared:
             return self.scope_queryset(self._catalogue_queryset())
         queryset = tenant_queryset(self.model, principal_tenant(request))
