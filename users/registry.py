@@ -94,3 +94,28 @@ def issue_tokens(user: User) -> dict[str, str]:
     if not _token_issuer:
         raise RuntimeError("No token issuer registered: authapp registers one in AuthappConfig.ready().")
     return _token_issuer[0](user)
+
+
+# --- profile changes ----------------------------------------------------------------
+# Higher apps react to a profile change without users importing them: the workout app's
+# achievements read the body weight. Listeners run after the change commits, each on its own.
+ProfileListener = Callable[["User", list[str]], None]
+_profile_listeners: dict[str, ProfileListener] = {}
+
+
+def register_profile_listener(name: str, listener: ProfileListener) -> None:
+    """Call ``listener(user, changed_field_names)`` after a profile change commits."""
+    existing = _profile_listeners.get(name)
+    if existing is not None and existing is not listener:
+        raise ValueError(f"profile listener {name!r} is already registered by {existing!r}.")
+    _profile_listeners[name] = listener
+
+
+def profile_changed(user: User, changed: list[str]) -> None:
+    import logging
+
+    for name, listener in sorted(_profile_listeners.items()):
+        try:
+            listener(user, changed)
+        except Exception:  # one app's failure must not fail the profile update or the others
+            logging.getLogger(__name__).exception("profile listener %s failed for user %s", name, user.pk)

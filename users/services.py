@@ -122,6 +122,7 @@ def profile_update(*, profile: Profile, data: dict[str, Any]) -> Profile:
             changed.append("marketing_opt_in_at")
         current.full_clean(exclude=["user", "tenant", "image", "image_thumbnail"])
         current.save(update_fields=[*changed, "updated_at"])
+        transaction.on_commit(lambda: registry.profile_changed(current.user, changed))
     return current
 
 
