@@ -1,4 +1,5 @@
-"""Staff views of the workout catalogue: categories, exercises and workouts (with their exercises inline)."""
+"""Staff views of the workout area: the catalogue (with exercises, videos and program days inline),
+sessions and their sets, imports, enrollments and achievements."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import Category, Exercise, Workout, WorkoutExercise
+from .models import (
+    ActivityImport,
+    Category,
+    Exercise,
+    ExerciseSet,
+    Program,
+    ProgramDay,
+    ProgramEnrollment,
+    UserAchievement,
+    Workout,
+    WorkoutExercise,
+    WorkoutSession,
+    WorkoutVideo,
+)
 
 
 @admin.register(Category)
@@ -25,6 +39,17 @@ class ExerciseAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category", "tenant"]
 
 
+class WorkoutVideoInline(admin.TabularInline):
+    model = WorkoutVideo
+    fields = ["order_index", "title", "duration_seconds", "is_free", "content_type"]
+    readonly_fields = ["content_type"]
+    extra = 0
+    can_delete = True
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # uploads go through the API, which checks the content
+
+
 class WorkoutExerciseInline(admin.TabularInline):
     model = WorkoutExercise
     fields = ["position", "exercise", "target_sets", "target_reps", "target_duration_seconds", "rest_seconds"]
@@ -39,7 +64,9 @@ class WorkoutAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["category", "tenant"]
     autocomplete_fields = ["category", "tenant"]
-    inlines = [WorkoutExerciseInline]
+    inlines = [
+        WorkoutExerciseInline,
+    ]
 
     def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
         # A workout's exercises carry its tenant, like every tenant-owned row.
@@ -48,3 +75,95 @@ class WorkoutAdmin(admin.ModelAdmin):
             row.save()
         for row in formset.deleted_objects:
             row.delete()
+
+
+class _TenantFromParent:
+    """Inline rows carry their parent's tenant, like every tenant-owned row."""
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        for row in formset.save(commit=False):
+            row.tenant_id = form.instance.tenant_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+
+
+@admin.register(WorkoutVideo)
+class WorkoutVideoAdmin(admin.ModelAdmin):
+    """Uploads go through the API (content sniffing, thumbnails); staff fix titles, order and previews here."""
+
+    list_display = ["title", "workout", "order_index", "duration_seconds", "is_free", "content_type", "size_bytes"]
+    list_filter = ["is_free", "content_type"]
+    search_fields = ["title", "workout__title"]
+    list_select_related = ["workout"]
+    readonly_fields = ["workout", "video", "content_type", "size_bytes", "thumbnail", "tenant"]
+
+
+class ProgramDayInline(admin.TabularInline):
+    model = ProgramDay
+    fields = ["day_number", "workout", "notes"]
+    autocomplete_fields = ["workout"]
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(_TenantFromParent, admin.ModelAdmin):
+    list_display = ["title", "weeks", "difficulty", "is_premium", "published", "source", "tenant"]
+    list_filter = ["published", "is_premium", "difficulty", "source"]
+    search_fields = ["title"]
+    list_select_related = ["tenant"]
+    autocomplete_fields = ["category", "tenant"]
+    inlines = [ProgramDayInline]
+
+
+class ExerciseSetInline(admin.TabularInline):
+    model = ExerciseSet
+    fields = ["exercise", "set_number", "reps", "weight_kg", "duration_seconds", "distance_m", "rpe", "is_warmup"]
+    autocomplete_fields = ["exercise"]
+    extra = 0
+
+
+@admin.register(WorkoutSession)
+class WorkoutSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "started_at", "sport", "workout", "source", "distance_m", "tenant"]
+    list_filter = ["source", "sport"]
+    search_fields = ["user__email", "external_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["user", "workout", "tenant"]
+    raw_id_fields = ["user", "workout"]
+    inlines = [ExerciseSetInline]
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        for row in formset.save(commit=False):
+            row.tenant_id = form.instance.tenant_id
+            row.user_id = form.instance.user_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+
+
+@admin.register(ActivityImport)
+class ActivityImportAdmin(admin.ModelAdmin):
+    list_display = ["user", "file_name", "file_format", "status", "created_at", "finished_at"]
+    list_filter = ["status", "file_format"]
+    search_fields = ["user__email", "file_name", "content_hash"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ActivityImport._meta.fields]
+
+
+@admin.register(ProgramEnrollment)
+class ProgramEnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "program", "start_date", "status", "reminder_time"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "program__title"]
+    list_select_related = ["user", "program"]
+    raw_id_fields = ["user", "program"]
+
+
+@admin.register(UserAchievement)
+class UserAchievementAdmin(admin.ModelAdmin):
+    list_display = ["user", "code", "earned_at"]
+    list_filter = ["code"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    readonly_fields = ["tenant", "user", "code", "earned_at", "data"]
