@@ -379,6 +379,19 @@ API_MAX_UPLOAD_SIZE = env.int("API_MAX_UPLOAD_SIZE", default=52_428_800)
 # gunicorn's own request-line limit (gunicorn.conf.py), so clients get our problem, not its page.
 API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=4096)
 
+# --- Workout videos (workout.media, workout.streaming) --------------------
+# Largest video file accepted. Videos arrive as multipart uploads, so API_MAX_UPLOAD_SIZE
+# bounds them too: raising this alone does not let larger files through.
+WORKOUT_VIDEO_MAX_BYTES = env.int("WORKOUT_VIDEO_MAX_BYTES", default=API_MAX_UPLOAD_SIZE)
+# Seconds a signed video URL stays valid (our streaming endpoint's token, or an S3 presigned URL).
+WORKOUT_VIDEO_URL_TTL = env.int("WORKOUT_VIDEO_URL_TTL", default=3600)
+# Box (width, height) a video's thumbnail is shrunk to fit, keeping its aspect ratio.
+WORKOUT_THUMBNAIL_SIZE = (640, 360)
+# Largest activity file (GPX, TCX, FIT), as uploaded and once decompressed (a gzip bomb stops
+# here). A watch's FIT file of a long ride is 1-3 MB; FIT decodes at 150-400 KB/s on 2 cores,
+# so 16 MB stays within the import task's time limit.
+WORKOUT_IMPORT_MAX_BYTES = env.int("WORKOUT_IMPORT_MAX_BYTES", default=16 * 1024 * 1024)
+
 # --- CORS -----------------------------------------------------------------
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -486,6 +499,15 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "MealPlanStatusEnum": "meal.models.MealPlan.Status",
         "MealPlanInputStatusEnum": [("draft", "Draft"), ("archived", "Archived")],
         "FitnessGoalEnum": "users.models.Profile.FitnessGoal",
+        # Workouts: one enum per code list, whichever fields use it (difficulty and level,
+        # primary and secondary muscles), and the sources of sessions and programs.
+        "LevelEnum": "workout.models.Level",
+        "MuscleEnum": "workout.models.Muscle",
+        "EquipmentEnum": "workout.models.Equipment",
+        "WorkoutGoalEnum": "workout.models.Workout.Goal",
+        "SessionSourceEnum": "workout.models.SessionSource",
+        "SessionInputSourceEnum": [("manual", "Logged by hand"), ("partner", "Pushed by a partner")],
+        "ProgramSourceEnum": "workout.models.Program.Source",
         # /readyz and its checks.
         "StatusEnum": [("ok", "ok"), ("unavailable", "unavailable")],
     },
