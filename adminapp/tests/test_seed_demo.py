@@ -15,7 +15,8 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
     admin = User.objects.get(email=DEMO_ADMIN_EMAIL)
     assert admin.is_staff and admin.is_superuser
     assert admin.check_password(DEMO_ADMIN_PASSWORD)
-    assert f"{DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}" in out
     # A demo inbox, seeded once however often the command runs.
     from notification.models import Notification
 
@@ -26,6 +27,14 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
 
     assert sorted(Plan.objects.values_list("interval", flat=True)) == ["lifetime", "monthly", "yearly"]
     assert len(plans_for_tenant(admin.tenant_id)) == 3
+    # FitCore's workouts and programs, built from the imported exercises, seeded once.
+    from workout.models import Program, Workout
+    from workout.seed import WORKOUTS
+
+    assert Workout.objects.filter(tenant__isnull=True, published=True).count() == len(WORKOUTS)
+    assert Program.objects.filter(tenant__isnull=True, published=True).count() == 3
+    assert f"  Workouts: {len(WORKOUTS)} workouts, 3 programs (created {len(WORKOUTS) + 3})" in out
+    assert f"  Workouts: {len(WORKOUTS)} workouts, 3 programs (already seeded)" in out
 
 
 def test_seed_demo_refuses_without_debug(settings) -> None:

@@ -63,6 +63,7 @@ class Command(BaseCommand):
         self._demo_foods(options["verbosity"])
         self._demo_meal_templates()
         self._demo_exercises(options["verbosity"])
+        self._demo_workouts(options["verbosity"])
 
     def _demo_plans(self) -> None:
         """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
@@ -96,6 +97,17 @@ class Command(BaseCommand):
         """The public-domain exercise catalogue shipped in workout/data, imported once."""
         self.stdout.write("  Exercises: the catalogue from workout/data (imported once)")
         call_command("import_exercises", shipped=True, if_empty=True, verbosity=verbosity, stdout=self.stdout)
+
+    def _demo_workouts(self, verbosity: int) -> None:
+        """FitCore's published workouts and programs (workout/seed.py), built from the exercises
+        just imported; the ones already there are left as they are."""
+        from workout.seed import SeedError, seed_catalogue
+
+        try:
+            result = seed_catalogue(stdout=self.stdout if verbosity >= 2 else None)
+        except SeedError as exc:
+            raise CommandError(f"Workouts: {exc}") from None
+        self.stdout.write(f"  Workouts: {result.summary()}")
 
     def _demo_meal_templates(self) -> None:
         """FitCore template meals and a 7-day template plan built from SR28 foods (by NDB number),
