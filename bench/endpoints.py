@@ -322,6 +322,67 @@ def seed_diary() -> dict[str, str]:
     return {"jwt": issue_token_pair(user)["access"], "plan_id": str(plan.pk), "start": start, "end": today.isoformat()}
 
 
+BENCH_WORKOUT_ID = 900_001
+BENCH_SESSIONS = 200
+BENCH_SETS_PER_SESSION = 12
+
+
+def seed_workouts() -> dict[str, str]:
+    """The shipped exercise catalogue and FitCore's seeded workouts and programs (as `make run` loads
+    them), plus one known workout for the progress update, and a member who trains."""
+    from authapp.tokens import issue_token_pair
+    from users.models import User
+    from workout.importers import SHIPPED_EXERCISES, import_exercises
+    from workout.models import Workout
+    from workout.seed import seed_catalogue
+
+    import_exercises(SHIPPED_EXERCISES)
+    seed_catalogue()
+    Workout.objects.create(pk=BENCH_WORKOUT_ID, title="Bench progress", duration_minutes=20, published=True)
+    user = User.objects.create_user("lifter@bench.example", "bench-password-not-secret", first_name="Lifter")
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
+def seed_training() -> dict[str, str]:
+    """A member with 200 back-dated sessions of 12 sets each (the history pages through them)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authapp.tokens import issue_token_pair
+    from users.models import User
+    from workout.models import Exercise, ExerciseSet, WorkoutSession
+
+    user = User.objects.create_user("trainer@bench.example", "bench-password-not-secret", first_name="Trainer")
+    exercises = list(Exercise.objects.filter(tenant__isnull=True).order_by("id")[:6]) or [
+        Exercise.objects.create(source_id=f"bench-{n}", name=f"Bench exercise {n}") for n in range(6)
+    ]
+    now = timezone.now()
+    sessions = WorkoutSession.objects.bulk_create(
+        WorkoutSession(
+            tenant_id=user.tenant_id,
+            user=user,
+            started_at=now - timedelta(days=n, hours=1),
+            ended_at=now - timedelta(days=n),
+        )
+        for n in range(BENCH_SESSIONS)
+    )
+    ExerciseSet.objects.bulk_create(
+        ExerciseSet(
+            tenant_id=user.tenant_id,
+            session=session,
+            user=user,
+            exercise=exercises[k % len(exercises)],
+            set_number=k // len(exercises) + 1,
+            reps=5 + k % 5,
+            weight_kg=40 + 2.5 * k,
+        )
+        for session in sessions
+        for k in range(BENCH_SETS_PER_SESSION)
+    )
+    return {"jwt": issue_token_pair(user)["access"]}
+
+
 # Order matters only for the table. /healthz and /readyz are the baselines every
 # ratio in latest.json is computed against: keep them.
 ENDPOINTS: list[Endpoint] = [
@@ -355,6 +416,27 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("diary-day", "/api/v1/nutrition/diary/", auth="jwt", seed=seed_diary),
     Endpoint("diary-summary", "/api/v1/nutrition/diary/summary/?start={start}&end={end}", auth="jwt", seed=seed_diary),
     Endpoint("plan-detail", "/api/v1/nutrition/plans/{plan_id}/", auth="jwt", seed=seed_diary),
+    # Workouts: the catalogue with filters as the app's browse screen asks for it, signed out and
+    # signed in; a member's training history (cursor pages of sessions with set counts and volume);
+    # and a progress update (the same value again: an idempotent 200).
+    Endpoint(
+        "workouts-anon", "/api/v1/workouts/?difficulty=beginner&max_duration=60&ordering=title", seed=seed_workouts
+    ),
+    Endpoint(
+        "workouts-jwt",
+        "/api/v1/workouts/?difficulty=beginner&max_duration=60&ordering=title",
+        auth="jwt",
+        seed=seed_workouts,
+    ),
+    Endpoint("session-history", "/api/v1/workouts/sessions/?page_size=20", auth="jwt", seed=seed_training),
+    Endpoint(
+        "progress-update",
+        "/api/v1/workouts/progress/",
+        method="POST",
+        body={"workout": BENCH_WORKOUT_ID, "progress_percentage": 50},
+        auth="jwt",
+        seed=seed_workouts,
+    ),
 ]
 
 

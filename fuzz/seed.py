@@ -132,7 +132,94 @@ def seed() -> dict[str, Any]:
         plan = MealPlan.objects.create(name="FitCore week", duration_days=7, is_template=True)
         return [*(food.pk for food in foods), meal.pk, plan.pk]
 
-    plan_ids = [*plans(), *catalogue()]
+    def workout_catalogue() -> list[int]:
+        """FitCore's: a category, two exercises, a free and a premium workout (with a free and a
+        paid video) and a one-week program; ids of all."""
+        from django.core.files.base import ContentFile
+
+        from workout.models import Category, Exercise, Program, ProgramDay, Workout, WorkoutExercise, WorkoutVideo
+
+        category = Category.objects.create(slug="strength", name="Strength")
+        exercises = [
+            Exercise.objects.create(source_id=f"Fuzz_{i}", name=name, primary_muscles=["chest"], equipment="barbell")
+            for i, name in enumerate(["Bench press", "Squat"])
+        ]
+        free = Workout.objects.create(title="Fuzz push", duration_minutes=30, category=category, published=True)
+        premium = Workout.objects.create(title="Fuzz elite", duration_minutes=45, is_premium=True, published=True)
+        for workout in (free, premium):
+            WorkoutExercise.objects.create(workout=workout, exercise=exercises[0], position=1, target_reps=8)
+        videos = []
+        for index, is_free in enumerate([True, False]):
+            video = WorkoutVideo(
+                workout=premium,
+                title=f"Part {index}",
+                content_type="video/mp4",
+                size_bytes=8,
+                order_index=index,
+                duration_seconds=60,
+                is_free=is_free,
+            )
+            video.video.save("fuzz.mp4", ContentFile(b"\0\0\0\x08free"), save=False)
+            video.save()
+            videos.append(video.pk)
+        program = Program.objects.create(title="Fuzz week", weeks=1, published=True)
+        ProgramDay.objects.bulk_create(
+            ProgramDay(program=program, day_number=n, workout=free if n % 2 else None) for n in range(1, 8)
+        )
+        return [category.pk, *(e.pk for e in exercises), free.pk, premium.pk, *videos, program.pk]
+
+    def training(user_ids: list[int]) -> list[int]:
+        """Each user: a session with a set and a route, an import, progress, a favourite and an enrollment."""
+        from datetime import UTC, datetime
+
+        from workout.models import (
+            ActivityImport,
+            Exercise,
+            ExerciseSet,
+            FavoriteWorkout,
+            Program,
+            ProgramEnrollment,
+            SessionTrack,
+            Workout,
+            WorkoutProgress,
+            WorkoutSession,
+        )
+
+        exercise = Exercise.objects.filter(tenant__isnull=True).order_by("id").first()
+        workout = Workout.objects.filter(tenant__isnull=True, is_premium=False).order_by("id").first()
+        program = Program.objects.filter(tenant__isnull=True).order_by("id").first()
+        ids: list[int] = []
+        for user in User.objects.filter(pk__in=user_ids):
+            started = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+            session = WorkoutSession.objects.create(
+                tenant_id=user.tenant_id, user=user, workout=workout, started_at=started, ended_at=started
+            )
+            ExerciseSet.objects.create(
+                tenant_id=user.tenant_id,
+                session=session,
+                user=user,
+                exercise=exercise,
+                set_number=1,
+                reps=5,
+                weight_kg=60,
+            )
+            SessionTrack.objects.create(
+                tenant_id=user.tenant_id, session=session, points=[[14.5, 46.0, 300, None, None]]
+            )
+            record = ActivityImport.objects.create(
+                tenant_id=user.tenant_id, user=user, content_hash=f"{user.pk:064d}", status="succeeded", session=session
+            )
+            WorkoutProgress.objects.create(
+                tenant_id=user.tenant_id, user=user, workout=workout, progress_percentage=20, started_at=started
+            )
+            FavoriteWorkout.objects.create(tenant_id=user.tenant_id, user=user, workout=workout)
+            enrollment = ProgramEnrollment.objects.create(
+                tenant_id=user.tenant_id, user=user, program=program, start_date=started.date()
+            )
+            ids += [session.pk, record.pk, enrollment.pk]
+        return ids
+
+    plan_ids = [*plans(), *catalogue(), *workout_catalogue()]
     key_tenant = tenant("fuzz-key")
     key = api_key_create(tenant=key_tenant, name="fuzz", scopes=list(ALL_SCOPES))
     key_users = members(key_tenant, 3)
@@ -156,6 +243,9 @@ def seed() -> dict[str, Any]:
     key_lines += nutrition(key_users)
     member_lines += nutrition([member.pk])
     admin_lines += nutrition([admin.pk, *admin_users])
+    key_lines += training(key_users)
+    member_lines += training([member.pk])
+    admin_lines += training([admin.pk, *admin_users])
 
     return {
         "key": {"api_key": key.secret, "ids": [*key_users, *key_notes, *key_lines, *plan_ids]},

@@ -34,6 +34,8 @@ from users import selectors
 from users import serializers as user_serializers
 from users.models import Profile, User
 from users.tests.factories import ProfileFactory, UserFactory
+from workout import serializers as workout_serializers
+from workout.models import Category, Exercise, Program, Workout
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +132,10 @@ COMPARED: set[type] = {
     meal_serializers.FoodCategorySerializer,
     meal_serializers.FoodListSerializer,
     meal_serializers.MealPlanListSerializer,
+    workout_serializers.CategorySerializer,
+    workout_serializers.ExerciseListSerializer,
+    workout_serializers.WorkoutListSerializer,
+    workout_serializers.ProgramListSerializer,
 }
 
 
@@ -370,3 +376,41 @@ def test_nutrition_rows_render_the_same(people: list[User]) -> None:
         for instance in instances:
             values = model._default_manager.filter(pk=instance.pk).values(*plan.scoped_columns).get()
             assert plan.render_many([values], user.tenant) == [drf(serializer_class, instance, {})], serializer_class
+
+
+def test_workout_rows_render_the_same(people: list[User]) -> None:
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
+    user = people[0]
+    category = Category.objects.create(slug="strength", name="Strength")
+    exercises = [
+        Exercise.objects.create(
+            source_id="Squat", name="Squat", primary_muscles=["quadriceps"], equipment="barbell", category=category
+        ),
+        Exercise.objects.create(tenant=user.tenant, source_id="own-1", name="Own move"),  # blank choices: null
+    ]
+    workouts = [
+        Workout.objects.create(title="Legs", duration_minutes=45, goals=["strength"], equipment=["barbell"]),
+        Workout.objects.create(
+            tenant=user.tenant, title="Ours", duration_minutes=20, category=category, is_premium=True, published=True
+        ),
+    ]
+    programs = [
+        Program.objects.create(title="Base", weeks=4, goals=["strength", "endurance"]),
+        Program.objects.create(tenant=user.tenant, title="Ours", weeks=2, category=category),
+    ]
+    is_global = ExpressionWrapper(Q(tenant__isnull=True), output_field=BooleanField())
+    cases: list[tuple[Any, Any, list[Any]]] = [
+        (workout_serializers.CategorySerializer, Category, [category]),
+        (workout_serializers.ExerciseListSerializer, Exercise, exercises),
+        (workout_serializers.WorkoutListSerializer, Workout, workouts),
+        (workout_serializers.ProgramListSerializer, Program, programs),
+    ]
+    for serializer_class, model, instances in cases:
+        plan = serializer_class.row_plan()
+        for instance in instances:
+            rows = model._default_manager.filter(pk=instance.pk)
+            if serializer_class is not workout_serializers.CategorySerializer:
+                rows = rows.annotate(is_global=is_global)
+            values = rows.values(*plan.columns).get()
+            assert plan.render_many([values]) == [drf(serializer_class, rows.get(), {})], serializer_class

@@ -272,6 +272,67 @@ def nutrition_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int,
     assert isinstance(seen, model(gen, "DiaryDay")) and seen.totals.kcal == diary.totals.kcal
 
 
+def workouts_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, as_key: Any, anonymous: Any) -> None:
+    """Ann browses the catalogue, trains and logs it, sees her records, follows a program; her partner reads it."""
+    from workout.models import Category, Exercise, Program, ProgramDay, Workout, WorkoutExercise
+
+    strength = Category.objects.create(slug="strength", name="Strength")
+    squat = Exercise.objects.create(
+        source_id="Barbell_Squat", name="Barbell Squat", primary_muscles=["quadriceps"], equipment="barbell"
+    )
+    legs = Workout.objects.create(
+        title="Leg day", duration_minutes=45, category=strength, goals=["strength"], equipment=["barbell"], published=True
+    )
+    WorkoutExercise.objects.create(workout=legs, exercise=squat, position=1, target_sets=5, target_reps=5)
+    program = Program.objects.create(title="Squat week", weeks=1, published=True)
+    ProgramDay.objects.bulk_create(
+        ProgramDay(program=program, day_number=n, workout=legs if n % 2 else None) for n in range(1, 8)
+    )
+
+    browsed = api(gen, "workouts.workouts_list").sync(client=anonymous, difficulty=model(gen, "LevelEnum")("beginner"))
+    assert isinstance(browsed, model(gen, "PaginatedWorkoutListList")) and browsed.results[0].id == legs.pk
+    detail = api(gen, "workouts.workouts_retrieve").sync(client=ann, id=legs.pk)
+    assert isinstance(detail, model(gen, "WorkoutDetail")) and detail.exercises[0].exercise_name == "Barbell Squat"
+    assert api(gen, "workouts.workouts_favorite_create").sync_detailed(client=ann, id=legs.pk).status_code == 204
+
+    progress = api(gen, "workouts.workouts_progress_create").sync(
+        client=ann, body=model(gen, "ProgressInputRequest")(workout=legs.pk, progress_percentage=100)
+    )
+    assert isinstance(progress, model(gen, "Progress")) and progress.completed_at is not None
+
+    sets = model(gen, "ExerciseSetRequest")
+    for days_ago, load in ((3, 100.0), (1, 105.0)):
+        started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days_ago)
+        session = api(gen, "workouts.workouts_sessions_create").sync(
+            client=ann,
+            body=model(gen, "SessionInputRequest")(
+                workout=legs.pk,
+                started_at=started,
+                ended_at=started + datetime.timedelta(minutes=50),
+                sets=[sets(exercise=squat.pk, reps=5, weight_kg=load) for _ in range(3)],
+            ),
+        )
+        assert isinstance(session, model(gen, "Session")) and [s.set_number for s in session.sets] == [1, 2, 3]
+    history = api(gen, "workouts.workouts_sessions_list").sync(client=ann)
+    assert isinstance(history, model(gen, "PaginatedSessionListList")) and len(history.results) == 2
+    [record] = api(gen, "workouts.workouts_records_list").sync(client=ann)
+    assert record.heaviest_weight_kg == 105 and record.estimated_1rm_kg == round(105 * (1 + 5 / 30), 1)
+
+    enrolled = api(gen, "workouts.workouts_programs_enroll_create").sync(
+        client=ann, id=program.pk, body=model(gen, "EnrollInputRequest")()
+    )
+    assert isinstance(enrolled, model(gen, "Enrollment")) and enrolled.current_day == 1
+    today = api(gen, "workouts.workouts_programs_today_retrieve").sync(client=ann, id=program.pk)
+    assert isinstance(today, model(gen, "Today")) and today.state.value == "workout" and today.workout.id == legs.pk
+
+    earned = {a.code for a in api(gen, "workouts.workouts_achievements_list").sync(client=ann) if a.earned}
+    assert {"first_workout", "personal_record"} <= earned
+
+    partner = as_key(make_api_key(tenant, scopes=["workouts:read"]).secret)
+    seen = api(gen, "workouts.workouts_sessions_list").sync(client=partner, user=ann_id)
+    assert isinstance(seen, model(gen, "PaginatedSessionListList")) and len(seen.results) == 2
+
+
 def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
     gen = client_package
     anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
@@ -355,6 +416,7 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
 
     # --- nutrition: Ann (profile complete) eats by plan; her app's backend reads her diary -----
     nutrition_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
+    workouts_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key, anonymous=anonymous)
 
     pair = api(gen, "auth.auth_token_refresh_create").sync(
         client=anonymous, body=model(gen, "SessionRefreshRequest")(refresh=signed_in.refresh)
