@@ -135,11 +135,20 @@ def _weight_change(profile: Profile, baseline: TrainingBaseline | None) -> Decim
 
 
 def baseline_for(user: User) -> TrainingBaseline:
-    """The user's baseline, recorded the first time it is asked for (the profile's weight then)."""
+    """The user's baseline: the profile's weight the first time it is asked for with a weight known.
+
+    Recorded on the first evaluation; a user without a weight then gets the first weight they
+    enter, so the rule stays reachable.
+    """
+    weight = Profile.objects.for_tenant(user.tenant_id).values_list("weight_kg", flat=True).get(user=user)
     existing = TrainingBaseline.objects.for_tenant(user.tenant_id).filter(user=user).first()
     if existing is not None:
+        if existing.weight_kg is None and weight is not None:
+            TrainingBaseline.objects.for_tenant(user.tenant_id).filter(pk=existing.pk, weight_kg__isnull=True).update(
+                weight_kg=weight, recorded_at=timezone.now()
+            )
+            existing.refresh_from_db()
         return existing
-    weight = Profile.objects.for_tenant(user.tenant_id).values_list("weight_kg", flat=True).get(user=user)
     try:
         with transaction.atomic():
             return TrainingBaseline.objects.create(

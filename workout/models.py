@@ -341,7 +341,9 @@ class ExerciseSet(TenantOwned):
         ordering = ["session", "exercise", "set_number"]
         indexes = [models.Index(fields=["tenant", "user", "exercise"], name="workout_set_user_exercise")]
         constraints = [
-            models.UniqueConstraint(fields=["session", "exercise", "set_number"], name="workout_set_number_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "session", "exercise", "set_number"], name="workout_set_number_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(weight_kg__isnull=True) | Q(weight_kg__gte=0), name="workout_set_weight_not_negative"
             ),

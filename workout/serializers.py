@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,9 @@ MAX_SETS_PER_SESSION = 300
 MAX_WEIGHT_KG = Decimal("1000")
 # Phones' clocks run a little ahead: a session "now" may start a few minutes in our future.
 _CLOCK_SKEW = timedelta(minutes=5)
+# Sessions are recent history: earlier times are typos, and every local-time computation
+# (streaks, "today") stays far from the calendar's ends.
+EARLIEST_SESSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class VisibleCatalogueField(ScopedRelatedField):
@@ -367,6 +370,9 @@ class SessionInputSerializer(StrictKeysSerializer):
         from django.utils import timezone
 
         started, ended = attrs.get("started_at"), attrs.get("ended_at")
+        for name, moment in (("started_at", started), ("ended_at", ended)):
+            if moment is not None and moment < EARLIEST_SESSION:
+                raise serializers.ValidationError({name: ["Give a time after 1970."]}, code="too_early")
         if started is not None and started > timezone.now() + _CLOCK_SKEW:
             raise serializers.ValidationError({"started_at": ["A session cannot start in the future."]}, code="future")
         if started is not None and ended is not None and ended < started:
@@ -482,12 +488,23 @@ class HistorySetSerializer(serializers.Serializer):
 
 class ProgramDaySerializer(StrictKeysSerializer):
     day_number = serializers.IntegerField(min_value=1, max_value=364)
-    workout = VisibleCatalogueField(model=Workout, allow_null=True, help_text="null: a rest day.")
+    workout = VisibleCatalogueField(
+        model=Workout, allow_null=True, help_text="null: a rest day (or a workout not published yet)."
+    )
     workout_title = serializers.CharField(source="workout.title", read_only=True, allow_null=True)
     notes = OptionalCharField(max_length=500, required=False)
 
     class Meta:
         list_serializer_class = ScopedListSerializer
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        workout = getattr(instance, "workout", None)
+        # Members see published workouts only, here as everywhere (a workout unpublished after
+        # the program was written); the program's managers see their drafts.
+        if workout is not None and not workout.published and not self.context.get("manages"):
+            data["workout"] = data["workout_title"] = None
+        return data
 
 
 class ProgramListSerializer(RowSerializer):
@@ -539,12 +556,18 @@ class ProgramInputSerializer(StrictKeysSerializer):
         weeks = attrs.get("weeks", getattr(self.instance, "weeks", None))
         days = attrs.get("days")
         if days is not None and weeks is not None:
-            numbers = [day["day_number"] for day in days]
+            numbers = [day.get("day_number") for day in days]  # a partial PATCH may leave one out
             if sorted(numbers) != list(range(1, weeks * 7 + 1)):
                 raise serializers.ValidationError(
                     {"days": [f"Give each day from 1 to {weeks * 7} ({weeks} weeks) exactly once."]},
                     code="days_mismatch",
                 )
+        published = attrs.get("published", getattr(self.instance, "published", False))
+        if published and days is not None and any(d.get("workout") and not d["workout"].published for d in days):
+            raise serializers.ValidationError(
+                {"days": ["A published program uses published workouts only: publish them first."]},
+                code="unpublished_workout",
+            )
         return attrs
 
 
@@ -588,6 +611,7 @@ class TodaySerializer(serializers.Serializer):
             ("not_started", "Starts later"),
             ("workout", "A workout day"),
             ("rest", "A rest day"),
+            ("unavailable", "A workout that is not published now"),
             ("finished", "Past the last day"),
         ],
         read_only=True,

@@ -12,13 +12,13 @@ import hashlib
 import io
 import logging
 import zlib
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, RestrictedError
 from django.utils import timezone
 
 from fitcore.api.exceptions import ApplicationError
@@ -98,12 +98,26 @@ def workout_update(*, workout: Workout, data: dict[str, Any], exercises: list[di
 
 
 def workout_delete(*, workout: Workout) -> None:
-    """Programs name their workouts: one that a program uses is refused (409), not broken."""
-    if ProgramDay.objects.filter(workout=workout).exists():
-        raise ApplicationError(
-            code="workout_in_use", message="A program uses this workout: change the program first.", status=409
-        )
-    workout.delete()
+    """Programs name their workouts: one that a program uses is refused (409), not broken.
+    Its videos' files go with it, once the delete commits."""
+    with transaction.atomic():
+        if ProgramDay.objects.filter(workout=workout).exists():
+            raise _in_use("workout_in_use", "A program uses this workout: change the program first.")
+        names = [
+            name
+            for pair in WorkoutVideo.objects.filter(workout=workout).values_list("video", "thumbnail")
+            for name in pair
+        ]
+        try:
+            with transaction.atomic():
+                workout.delete()
+        except RestrictedError:  # a program took it up meanwhile
+            raise _in_use("workout_in_use", "A program uses this workout: change the program first.") from None
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _in_use(code: str, message: str) -> ApplicationError:
+    return ApplicationError(code=code, message=message, status=409)
 
 
 def exercise_create(*, tenant: Tenant, data: dict[str, Any]) -> Exercise:
@@ -122,7 +136,11 @@ def exercise_delete(*, exercise: Exercise) -> None:
             message="Workouts or logged sets use this exercise; it stays so their history stays whole.",
             status=409,
         )
-    exercise.delete()
+    try:
+        with transaction.atomic():
+            exercise.delete()
+    except RestrictedError:
+        raise _in_use("exercise_in_use", "Workouts or logged sets use this exercise.") from None
 
 
 def favorite_add(*, user: User, workout: Workout) -> bool:
@@ -307,25 +325,60 @@ def session_create(*, user: User, data: dict[str, Any], sets: list[dict[str, Any
     """
     with transaction.atomic():
         external_id = data.get("external_id") or ""
-        source = data.get("source", SessionSource.MANUAL)
-        existing = None
+        session = None
         if external_id:
-            existing = (
-                WorkoutSession.objects.for_tenant(user.tenant_id)
-                .select_for_update()
-                .filter(user=user, source=source, external_id=external_id)
-                .first()
-            )
-        if existing is not None:
-            for name, value in data.items():
-                setattr(existing, name, value)
-            existing.save()
-            session = existing
+            session = _session_by_external_id(user, data.get("source", SessionSource.MANUAL), external_id)
+        if session is None:
+            try:
+                with transaction.atomic():
+                    session = WorkoutSession.objects.create(tenant_id=user.tenant_id, user=user, **data)
+            except IntegrityError:
+                if not external_id:
+                    raise
+                # The same push, sent twice at once: the other one created it; replace it with ours.
+                session = _session_by_external_id(user, data.get("source", SessionSource.MANUAL), external_id)
+                if session is None:
+                    raise
+                _replace(session, data)
         else:
-            session = WorkoutSession.objects.create(tenant_id=user.tenant_id, user=user, **data)
+            _replace(session, data)
         _write_sets(session, sets)
         _after_session(user, session)
     return session
+
+
+# What a re-sent session may set; the rest (owner, source, external id) identifies it.
+_SESSION_FIELDS = (
+    "workout",
+    "sport",
+    "started_at",
+    "ended_at",
+    "perceived_effort",
+    "notes",
+    "calories_kcal",
+    "distance_m",
+    "elevation_gain_m",
+    "avg_heart_rate",
+    "max_heart_rate",
+)
+
+
+def _session_by_external_id(user: User, source: str, external_id: str) -> WorkoutSession | None:
+    return (
+        WorkoutSession.objects.for_tenant(user.tenant_id)
+        .select_for_update()
+        .filter(user=user, source=source, external_id=external_id)
+        .first()
+    )
+
+
+def _replace(session: WorkoutSession, data: dict[str, Any]) -> None:
+    """A re-sent session replaces the stored one whole: a field left out is cleared, so the
+    row is exactly what was sent and validated (never half old, half new)."""
+    blank = WorkoutSession()
+    for name in _SESSION_FIELDS:
+        setattr(session, name, data[name] if name in data else getattr(blank, name))
+    session.save()
 
 
 def session_update(
@@ -418,11 +471,14 @@ def program_update(*, program: Program, data: dict[str, Any], days: list[dict[st
 
 
 def program_delete(*, program: Program) -> None:
+    message = "Users have followed this program; unpublish it instead."
     if ProgramEnrollment.unscoped.filter(program=program).exists():
-        raise ApplicationError(
-            code="program_in_use", message="Users have followed this program; unpublish it instead.", status=409
-        )
-    program.delete()
+        raise _in_use("program_in_use", message)
+    try:
+        with transaction.atomic():
+            program.delete()
+    except RestrictedError:  # someone enrolled meanwhile
+        raise _in_use("program_in_use", message) from None
 
 
 def enrollment_create(
@@ -503,16 +559,17 @@ def activity_import_create(*, user: User, upload: Any) -> tuple[ActivityImport, 
         )
     content_hash = hashlib.sha256(_decompressed_for_hash(raw)).hexdigest()
     existing = ActivityImport.objects.for_tenant(user.tenant_id).filter(user=user, content_hash=content_hash).first()
-    if existing is not None and not (
-        existing.status == ActivityImport.Status.SUCCEEDED and existing.session_id is None
-    ):
+    if existing is not None and not _worth_retrying(existing):
         return existing, False
     with transaction.atomic():
-        if existing is not None:  # its session was deleted since: import it again
+        if existing is not None:  # failed, lost by the queue, or its session deleted since: again
             record = existing
             record.status = ActivityImport.Status.PENDING
             record.message = ""
             record.finished_at = None
+            record.session = None
+            if record.file.name:
+                _delete_files([record.file.name])
         else:
             record = ActivityImport(
                 tenant_id=user.tenant_id,
@@ -531,6 +588,24 @@ def activity_import_create(*, user: User, upload: Any) -> tuple[ActivityImport, 
 
         enqueue_after_commit(import_activity, import_id=record.pk)
     return record, True
+
+
+# A pending import older than this was lost (the broker was down, the worker was killed):
+# the same file sent again queues it again.
+STALE_PENDING = timedelta(minutes=15)
+
+
+def _worth_retrying(record: ActivityImport) -> bool:
+    """Whether the same file sent again should be read again rather than answered from ``record``.
+
+    A failed import is read again (a reason may have passed; a broken file just fails again),
+    and so is one whose session was deleted, or one pending for too long.
+    """
+    if record.status == ActivityImport.Status.FAILED:
+        return True
+    if record.status == ActivityImport.Status.SUCCEEDED:
+        return record.session_id is None
+    return record.created_at < timezone.now() - STALE_PENDING and record.updated_at < timezone.now() - STALE_PENDING
 
 
 def _decompressed_for_hash(raw: bytes) -> bytes:
@@ -558,6 +633,9 @@ def activity_import_run(*, import_id: int) -> None:
         return
     except OSError:
         _import_failed(record, "The uploaded file is no longer available; upload it again.")
+        return
+    if parsed.started_at > timezone.now() + timedelta(minutes=5):
+        _import_failed(record, "The activity starts in the future: check the device's clock.")
         return
     with transaction.atomic():
         locked = ActivityImport.unscoped.select_for_update().get(pk=record.pk)
@@ -590,7 +668,10 @@ def _session_from_activity(user: User, parsed: ParsedActivity, *, external_id: s
         "sport": parsed.sport[:32],
         "started_at": parsed.started_at,
         "ended_at": parsed.ended_at,
-        "calories_kcal": parsed.calories_kcal,
+        # What the API refuses from a person, a file does not bring in either.
+        "calories_kcal": parsed.calories_kcal
+        if parsed.calories_kcal is not None and parsed.calories_kcal <= 20_000
+        else None,
         "distance_m": round(parsed.distance_m, 1) if parsed.distance_m is not None else None,
         "elevation_gain_m": round(parsed.elevation_gain_m, 1) if parsed.elevation_gain_m is not None else None,
         "avg_heart_rate": _heart_rate(parsed.avg_heart_rate),

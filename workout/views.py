@@ -1007,7 +1007,8 @@ class ProgramViewSet(
             )
             .get(pk=program.pk)
         )
-        return Response(ProgramDetailSerializer(fresh).data, status=status_code)
+        context = {"manages": acts_for_tenant(self.request) and fresh.tenant_id is not None}
+        return Response(ProgramDetailSerializer(fresh, context=context).data, status=status_code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(self.get_object())
@@ -1120,6 +1121,8 @@ class ProgramViewSet(
                 workout = day.workout if day is not None else None
                 body["notes"] = day.notes if day is not None else ""
                 body["state"] = "rest" if workout is None else "workout"
+                if workout is not None and not workout.published and not acts_for_tenant(request):
+                    workout, body["state"] = None, "unavailable"  # unpublished since the program was written
                 if workout is not None:
                     body["workout"] = _workout_row(workout)
                     body["done_today"] = _done_on(user, profile, workout, today)

@@ -281,7 +281,12 @@ def workouts_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, 
         source_id="Barbell_Squat", name="Barbell Squat", primary_muscles=["quadriceps"], equipment="barbell"
     )
     legs = Workout.objects.create(
-        title="Leg day", duration_minutes=45, category=strength, goals=["strength"], equipment=["barbell"], published=True
+        title="Leg day",
+        duration_minutes=45,
+        category=strength,
+        goals=["strength"],
+        equipment=["barbell"],
+        published=True,
     )
     WorkoutExercise.objects.create(workout=legs, exercise=squat, position=1, target_sets=5, target_reps=5)
     program = Program.objects.create(title="Squat week", weeks=1, published=True)
