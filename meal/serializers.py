@@ -12,6 +12,7 @@ from fitcore.api.serializers import (
     OptionalCharField,
     OptionalChoiceField,
     RowSerializer,
+    SlugChoiceField,
     StrictKeysSerializer,
 )
 from fitcore.api.tenancy import ScopedListSerializer, ScopedRelatedField, TenantUserField
@@ -151,9 +152,7 @@ class FoodInputSerializer(StrictKeysSerializer):
     name = serializers.CharField(max_length=255)
     brand = OptionalCharField(max_length=255, required=False)
     barcode = OptionalCharField(max_length=32, required=False, help_text="EAN-13, EAN-8 or UPC-A.")
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=FoodCategory.objects.all(), required=False, allow_null=True
-    )
+    category = SlugChoiceField(slug_field="slug", queryset=FoodCategory.objects.all(), required=False, allow_null=True)
     energy_kcal = _amount("Per 100 g.", MAX_KCAL_PER_100G)
     protein_g = _amount("Per 100 g.", MAX_GRAMS_PER_100G)
     carbohydrate_g = _amount("Per 100 g.", MAX_GRAMS_PER_100G)

@@ -30,7 +30,14 @@ from fitcore.api.pagination import LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
 from fitcore.api.schema import AutoSchema, problem_response
 from fitcore.api.serializers import validate_whole_list
-from fitcore.api.tenancy import TenantScopedViewSet, acting_user, acts_for_tenant, is_api_key, principal_tenant
+from fitcore.api.tenancy import (
+    TenantScopedViewSet,
+    acting_user,
+    acts_for_tenant,
+    is_api_key,
+    owner_for_write,
+    principal_tenant,
+)
 from users.models import Allergen, Profile, User
 
 from . import selectors, services
@@ -86,15 +93,6 @@ PORTIONS = Prefetch("portions", queryset=FoodPortion.objects.order_by("position"
 class CataloguePagination(LimitOffsetPagination):
     default_limit = 20
     max_limit = 100
-
-
-def _owner_for_write(request: Request, named: User | None) -> User:
-    """The user a new row belongs to: a login's own; an API key must name one (``user``)."""
-    if not is_api_key(request):
-        return request.user  # type: ignore[return-value]
-    if named is None:
-        raise ValidationError({"user": ["Name the user this belongs to."]}, code="required")
-    return named
 
 
 def _check_writable(request: Request, obj: Any, *, owner_field: str = "user") -> None:
@@ -230,7 +228,7 @@ class FoodViewSet(
         payload = FoodInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        owner = _owner_for_write(request, data.pop("user", None))
+        owner = owner_for_write(request, data.pop("user", None))
         portions = data.pop("portions", [])
         food = services.food_create(tenant=principal_tenant(request), owner=owner, data=data, portions=portions)
         return self._detail(food, status.HTTP_201_CREATED)
@@ -378,7 +376,7 @@ def _template_or_owner(request: Request, data: dict[str, Any]) -> User | None:
             raise ValidationError({"user": ["A template belongs to no user: leave user out."]}, code="invalid")
         data.pop("user", None)
         return None
-    return _owner_for_write(request, data.pop("user", None))
+    return owner_for_write(request, data.pop("user", None))
 
 
 @extend_schema_view(
@@ -499,7 +497,7 @@ class MealViewSet(
         meal = self.get_object()
         payload = MealCopyInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        owner = _owner_for_write(request, payload.validated_data.get("user"))
+        owner = owner_for_write(request, payload.validated_data.get("user"))
         if meal.user_id not in (None, owner.pk):
             raise ApplicationError(code="not_found", message="Not found.", status=404)
         copy = services.meal_copy(meal=meal, tenant=principal_tenant(request), user=owner)
@@ -646,7 +644,7 @@ class MealPlanViewSet(
         plan = self.get_object()
         payload = PlanCopyInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        owner = _owner_for_write(request, payload.validated_data.get("user"))
+        owner = owner_for_write(request, payload.validated_data.get("user"))
         if plan.user_id not in (None, owner.pk):
             raise ApplicationError(code="not_found", message="Not found.", status=404)
         copy = services.meal_plan_copy(plan=plan, tenant=principal_tenant(request), user=owner)
@@ -814,7 +812,7 @@ class DiaryViewSet(
         payload = DiaryEntryInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        user = _owner_for_write(request, data.get("user"))
+        user = owner_for_write(request, data.get("user"))
         day = data.get("date") or _local_today(user)
         entries = services.diary_entry_create(
             tenant=principal_tenant(request),
@@ -865,7 +863,7 @@ class DiaryViewSet(
         payload = LogPlanDayInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        user = _owner_for_write(request, data.get("user"))
+        user = owner_for_write(request, data.get("user"))
         plan: MealPlan = data["plan"]
         if plan.user_id not in (None, user.pk):
             raise ValidationError({"plan": [f'Invalid pk "{plan.pk}" - object does not exist.']}, code="does_not_exist")
@@ -942,7 +940,7 @@ class TargetsView(APIView):
         payload = TargetOverrideInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        user = _owner_for_write(request, data.pop("user", None))
+        user = owner_for_write(request, data.pop("user", None))
         with transaction.atomic():  # a 422 below (profile incomplete) keeps nothing
             services.target_override_set(user=user, values=data)
             return self._body(user)

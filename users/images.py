@@ -195,14 +195,14 @@ def _without_metadata(picture: Image.Image) -> Image.Image:
     upright = ImageOps.exif_transpose(picture) or picture
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
     mode = "RGBA" if has_alpha else "RGB"
-    pixels = _to_srgb(upright, mode)
+    pixels = to_srgb(upright, mode)
     # A new image starts with an empty .info: no EXIF, XMP, ICC profile or comments survive.
     clean = Image.new(mode, pixels.size)
     clean.paste(pixels)
     return clean
 
 
-def _to_srgb(picture: Image.Image, mode: str) -> Image.Image:
+def to_srgb(picture: Image.Image, mode: str) -> Image.Image:
     """Wide-gamut photos (Display P3 from phones) would look washed out once their ICC profile is dropped."""
     icc = picture.info.get("icc_profile")
     if icc and picture.mode in ("RGB", "RGBA", "CMYK"):

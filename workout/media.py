@@ -30,11 +30,11 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.http import HttpRequest
 from django.urls import reverse
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework.exceptions import ValidationError
 
 from users.image_headers import HeaderError, ImageHeader, NotAnImage, read_header
-from users.images import ACCEPTED_FORMATS, MAX_DECODED_BYTES, MAX_SIDE, MAX_SOURCE_PIXELS
+from users.images import ACCEPTED_FORMATS, MAX_DECODED_BYTES, MAX_SIDE, MAX_SOURCE_PIXELS, to_srgb
 
 if TYPE_CHECKING:
     from .models import WorkoutVideo
@@ -376,25 +376,11 @@ def _flatten(picture: Image.Image, box: tuple[int, int]) -> Image.Image:
     """Upright, sRGB, shrunk into ``box``, on white; a fresh image, so no metadata comes along."""
     upright = ImageOps.exif_transpose(picture)
     has_alpha = upright.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in upright.info
-    pixels = _to_srgb(upright, "RGBA" if has_alpha else "RGB")
+    pixels = to_srgb(upright, "RGBA" if has_alpha else "RGB")
     pixels.thumbnail(box, Image.Resampling.LANCZOS)  # keeps the aspect ratio; never enlarges
     flat = Image.new("RGB", pixels.size, (255, 255, 255))
     flat.paste(pixels, mask=pixels.getchannel("A") if has_alpha else None)
     return flat
-
-
-def _to_srgb(picture: Image.Image, mode: str) -> Image.Image:
-    """Wide-gamut photos (Display P3 from phones) would look washed out once their ICC profile is dropped."""
-    icc = picture.info.get("icc_profile")
-    if icc and picture.mode in ("RGB", "RGBA", "CMYK"):
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            converted = ImageCms.profileToProfile(picture, source, ImageCms.createProfile("sRGB"), outputMode=mode)
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            converted = None  # a broken profile: the raw values are the best guess
-        if converted is not None:
-            return converted
-    return picture.convert(mode)
 
 
 # --- Signed, expiring URLs ---------------------------------------------------------------------

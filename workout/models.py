@@ -315,6 +315,23 @@ class WorkoutSession(TenantOwned):
         return int((self.ended_at - self.started_at).total_seconds())
 
 
+# What a session says about itself (not whose it is, nor where it came from): what a re-sent
+# session replaces, and what the personal-data export lists.
+SESSION_FIELDS = (
+    "workout",
+    "sport",
+    "started_at",
+    "ended_at",
+    "perceived_effort",
+    "notes",
+    "calories_kcal",
+    "distance_m",
+    "elevation_gain_m",
+    "avg_heart_rate",
+    "max_heart_rate",
+)
+
+
 class ExerciseSet(TenantOwned):
     """One set of a session. ``user`` repeats the session's owner so records read one index."""
 

@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from .models import ExerciseSet, FavoriteWorkout, ProgramEnrollment, WorkoutSession
+from .models import SESSION_FIELDS, ExerciseSet, FavoriteWorkout, ProgramEnrollment, WorkoutSession
 
 if TYPE_CHECKING:
     from users.models import User
@@ -193,20 +193,7 @@ def export_section(user: User) -> dict[str, Any]:
         .filter(user=user)
         .order_by("started_at", "id")
         .values(
-            "id",
-            "workout_id",
-            "sport",
-            "started_at",
-            "ended_at",
-            "perceived_effort",
-            "notes",
-            "calories_kcal",
-            "distance_m",
-            "elevation_gain_m",
-            "avg_heart_rate",
-            "max_heart_rate",
-            "source",
-            "external_id",
+            "id", *(f"{name}_id" if name == "workout" else name for name in SESSION_FIELDS), "source", "external_id"
         )
     )
     sets = list(

@@ -16,9 +16,11 @@ from fitcore.api.serializers import (
     OptionalChoiceField,
     RoundedDecimalField,
     RowSerializer,
+    SlugChoiceField,
     StrictKeysSerializer,
 )
 from fitcore.api.tenancy import ScopedListSerializer, ScopedRelatedField, TenantUserField
+from notification.serializers import WallClockField
 
 from . import selectors
 from .models import (
@@ -126,9 +128,7 @@ class ExerciseInputSerializer(StrictKeysSerializer):
     movement_pattern = OptionalChoiceField(choices=MovementPattern.choices, required=False)
     mechanics = OptionalChoiceField(choices=Mechanics.choices, required=False)
     level = serializers.ChoiceField(choices=Level.choices, required=False)
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = SlugChoiceField(slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True)
 
 
 class WorkoutExerciseSerializer(StrictKeysSerializer):
@@ -218,9 +218,7 @@ class WorkoutInputSerializer(StrictKeysSerializer):
     equipment = _codes(
         Equipment.choices, max_length=len(Equipment.choices), help_text="Default: the equipment of its exercises."
     )
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = SlugChoiceField(slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True)
     is_premium = serializers.BooleanField(required=False)
     published = serializers.BooleanField(required=False)
     exercises = WorkoutExerciseSerializer(many=True, max_length=MAX_EXERCISES_PER_WORKOUT, required=False)  # type: ignore[call-arg]
@@ -543,9 +541,7 @@ class ProgramInputSerializer(StrictKeysSerializer):
     weeks = serializers.IntegerField(min_value=1, max_value=52)
     difficulty = serializers.ChoiceField(choices=Level.choices, required=False)
     goals = _codes(Workout.Goal.choices, max_length=len(Workout.Goal.choices), help_text="Goal codes.")
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = SlugChoiceField(slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True)
     is_premium = serializers.BooleanField(required=False)
     published = serializers.BooleanField(required=False)
     days = ProgramDaySerializer(
@@ -574,8 +570,8 @@ class ProgramInputSerializer(StrictKeysSerializer):
 class EnrollInputSerializer(StrictKeysSerializer):
     user = TenantUserField(required=False, help_text="API keys: who enrolls.")
     start_date = serializers.DateField(required=False, help_text="Default: today in the user's time zone.")
-    reminder_time = serializers.TimeField(
-        required=False, allow_null=True, help_text="Local time of a reminder on workout days; null: none."
+    reminder_time = WallClockField(
+        required=False, allow_null=True, help_text="HH:MM, your local time, of a reminder on workout days; null: none."
     )
 
 
@@ -586,7 +582,7 @@ class EnrollmentSerializer(serializers.Serializer):
     program_title = serializers.CharField(source="program.title", read_only=True)
     start_date = serializers.DateField(read_only=True)
     status = serializers.ChoiceField(choices=ProgramEnrollment.Status.choices, read_only=True)
-    reminder_time = serializers.TimeField(read_only=True, allow_null=True)
+    reminder_time = WallClockField(read_only=True, allow_null=True, help_text="HH:MM, local time; null: none.")
     current_day = serializers.IntegerField(read_only=True, help_text="Today's day of the program (user's calendar).")
     length_days = serializers.IntegerField(source="program.length_days", read_only=True)
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -597,7 +593,7 @@ class EnrollmentUpdateSerializer(StrictKeysSerializer):
         choices=[(ProgramEnrollment.Status.COMPLETED, "Completed"), (ProgramEnrollment.Status.ABANDONED, "Abandoned")],
         required=False,
     )
-    reminder_time = serializers.TimeField(required=False, allow_null=True)
+    reminder_time = WallClockField(required=False, allow_null=True, help_text="HH:MM, local time; null: none.")
 
 
 class TodaySerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from fitcore.api.tasks import enqueue_after_commit
 from . import achievements
 from .activity import ActivityFileError, ParsedActivity, parse_activity
 from .models import (
+    SESSION_FIELDS,
     ActivityImport,
     Exercise,
     ExerciseSet,
@@ -347,22 +348,6 @@ def session_create(*, user: User, data: dict[str, Any], sets: list[dict[str, Any
     return session
 
 
-# What a re-sent session may set; the rest (owner, source, external id) identifies it.
-_SESSION_FIELDS = (
-    "workout",
-    "sport",
-    "started_at",
-    "ended_at",
-    "perceived_effort",
-    "notes",
-    "calories_kcal",
-    "distance_m",
-    "elevation_gain_m",
-    "avg_heart_rate",
-    "max_heart_rate",
-)
-
-
 def _session_by_external_id(user: User, source: str, external_id: str) -> WorkoutSession | None:
     return (
         WorkoutSession.objects.for_tenant(user.tenant_id)
@@ -376,7 +361,7 @@ def _replace(session: WorkoutSession, data: dict[str, Any]) -> None:
     """A re-sent session replaces the stored one whole: a field left out is cleared, so the
     row is exactly what was sent and validated (never half old, half new)."""
     blank = WorkoutSession()
-    for name in _SESSION_FIELDS:
+    for name in SESSION_FIELDS:
         setattr(session, name, data[name] if name in data else getattr(blank, name))
     session.save()
 

@@ -11,9 +11,23 @@ achievements) is the member's; API keys act for their tenant's users (``user``).
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -35,6 +49,7 @@ from fitcore.api.tenancy import (
     acting_user,
     acts_for_tenant,
     is_api_key,
+    owner_for_write,
     parse_object_id,
     principal_tenant,
 )
@@ -107,6 +122,7 @@ MANAGERS_ONLY = problem_response(
     "FitCore's catalogue is read-only (`read_only`); only API keys and tenant admins manage "
     "their tenant's (`tenant_admin_required`)."
 )
+ZERO_KG = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=2))
 IS_GLOBAL = ExpressionWrapper(Q(tenant__isnull=True), output_field=BooleanField())
 
 
@@ -147,15 +163,6 @@ def _check_manager(request: Request, obj: Any = None) -> None:
         raise ApplicationError(
             code="tenant_admin_required", message="Only tenant admins and API keys manage the catalogue.", status=403
         )
-
-
-def _owner_for_write(request: Request, named: User | None) -> User:
-    """A login writes its own rows; an API key names the user (``user``)."""
-    if not is_api_key(request):
-        return request.user  # type: ignore[return-value]
-    if named is None:
-        raise ValidationError({"user": ["Name the user this belongs to."]}, code="required")
-    return named
 
 
 def _profile(user: User) -> Profile:
@@ -664,7 +671,7 @@ class ProgressViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantScop
         payload = ProgressInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        user = _owner_for_write(request, data.get("user"))
+        user = owner_for_write(request, data.get("user"))
         workout: Workout = data["workout"]
         last_video = None
         if data.get("last_video") is not None:
@@ -740,7 +747,7 @@ class SessionViewSet(
             return queryset.annotate(
                 has_route=has_route,
                 set_count=Count("sets"),
-                volume_kg=volume.annotate(total=Sum(selectors.VOLUME)).values("total")[:1],
+                volume_kg=Coalesce(volume.annotate(total=Sum(selectors.VOLUME)).values("total")[:1], ZERO_KG),
             )
         if self.action in {"retrieve", "route"}:
             return queryset.annotate(has_route=has_route).prefetch_related(
@@ -775,7 +782,7 @@ class SessionViewSet(
         payload = SessionInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        user = _owner_for_write(request, data.pop("user", None))
+        user = owner_for_write(request, data.pop("user", None))
         sets = data.pop("sets", [])
         data.setdefault("source", SessionSource.PARTNER if is_api_key(request) else SessionSource.MANUAL)
         session = services.session_create(user=user, data=data, sets=sets)
@@ -840,7 +847,7 @@ class SessionViewSet(
     def import_file(self, request: Request) -> Response:
         payload = ActivityUploadSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        user = _owner_for_write(request, payload.validated_data.get("user"))
+        user = owner_for_write(request, payload.validated_data.get("user"))
         record, queued = services.activity_import_create(user=user, upload=payload.validated_data["file"])
         record.refresh_from_db()
         return Response(
@@ -1069,7 +1076,7 @@ class ProgramViewSet(
         payload = EnrollInputSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        user = _owner_for_write(request, data.get("user"))
+        user = owner_for_write(request, data.get("user"))
         if program.is_premium and not is_api_key(request) and not has_active_access(user):
             raise SubscriptionRequired()
         start = data.get("start_date") or _profile(user).local_today

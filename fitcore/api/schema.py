@@ -11,7 +11,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
-from .permissions import IsEndUser, ScopedAccess
+from .permissions import IsEndUser, ScopedAccess, ScopedAccessOrAnonymousRead
 
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
@@ -154,11 +154,21 @@ class AutoSchema(SpectacularAutoSchema):
         return meta
 
     def get_auth(self) -> list[dict[str, Any]]:
-        """Offer the API-key scheme only where a key can get in (see ScopedAccess)."""
+        """Offer the API-key scheme only where a key can get in (see ScopedAccess); and say
+        "no credentials" too where anonymous callers may read (ScopedAccessOrAnonymousRead)."""
         auth: list[dict[str, Any]] = super().get_auth()
-        if self._accepts_api_keys():
-            return auth
-        return [scheme for scheme in auth if "apiKeyAuth" not in scheme]
+        if not self._accepts_api_keys():
+            auth = [scheme for scheme in auth if "apiKeyAuth" not in scheme]
+        if self.method in permissions.SAFE_METHODS and self._reads_anonymously() and {} not in auth:
+            auth.append({})
+        return auth
+
+    def _reads_anonymously(self) -> bool:
+        try:
+            perms = [type(permission) for permission in self.view.get_permissions()]
+        except (AttributeError, TypeError):
+            perms = list(getattr(self.view, "permission_classes", None) or [])
+        return any(issubclass(p, ScopedAccessOrAnonymousRead) for p in perms)
 
     def _accepts_api_keys(self) -> bool:
         # The view's own get_permissions(): a viewset may pick them per action (view.action is set here).

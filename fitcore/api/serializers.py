@@ -106,6 +106,19 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
+class SlugChoiceField(serializers.SlugRelatedField):
+    """A row named by its slug (a category); ``""`` is refused like any unknown slug.
+
+    DRF reads an empty string as null in a nullable relation; the schema says a slug has a
+    character at least, and null is how a client clears it.
+    """
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().run_validation(data)
+
+
 class StrictKeysSerializer(serializers.Serializer):
     # An input object that refuses keys it does not declare (a misspelt key must not be ignored).
     # (A comment, not a docstring: the schema would show it as every subclass's description.)

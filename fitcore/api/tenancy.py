@@ -45,6 +45,7 @@ __all__ = [
     "acting_user",
     "acts_for_tenant",
     "is_api_key",
+    "owner_for_write",
     "parse_object_id",
     "principal_tenant",
     "tenant_queryset",
@@ -299,6 +300,16 @@ def acting_user(request: Any, value: object = None) -> Any:
     if user is None:
         raise NotFound()
     return user
+
+
+def owner_for_write(request: Any, named: Any) -> Any:
+    """The user a new row belongs to: a login's own; an API key must name one (``user``, a
+    ``TenantUserField``, so one of its tenant's active users)."""
+    if not is_api_key(request):
+        return request.user
+    if named is None:
+        raise ValidationError({"user": ["Name the user this belongs to."]}, code="required")
+    return named
 
 
 def tenant_queryset(model: type[_M], tenant: Tenant) -> models.QuerySet[_M]:

@@ -132,3 +132,46 @@ def test_deleting_a_workout_removes_its_video_files(
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client_jwt.delete(f"/api/v1/workouts/{workout.pk}/").status_code == 204
     assert not storage.exists(name)
+
+
+# --- found by the contract fuzzing -------------------------------------------------------
+
+
+def test_an_empty_category_slug_is_a_400_not_a_cleared_category(admin_client_jwt) -> None:
+    response = admin_client_jwt.post(
+        "/api/v1/workouts/", {"title": "T", "duration_minutes": 5, "category": ""}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "category"
+    cleared = admin_client_jwt.post(
+        "/api/v1/workouts/", {"title": "T", "duration_minutes": 5, "category": None}, format="json"
+    )
+    assert cleared.status_code == 201
+
+
+def test_reminder_times_are_wall_clock_hh_mm(user_client) -> None:
+    program = make_program([WorkoutFactory.create()], title="P")
+    enrolled = user_client.post(
+        f"/api/v1/workouts/programs/{program.pk}/enroll/", {"reminder_time": "07:30"}, format="json"
+    ).json()
+    assert enrolled["reminder_time"] == "07:30"
+    bad = user_client.patch(
+        f"/api/v1/workouts/enrollments/{enrolled['id']}/", {"reminder_time": "7:30pm"}, format="json"
+    )
+    assert bad.status_code == 400
+
+
+def test_a_session_without_sets_has_zero_volume(user_client) -> None:
+    user_client.post(SESSIONS, {"started_at": "2026-11-01T07:00:00Z"}, format="json")
+    [row] = user_client.get(SESSIONS).json()["results"]
+    assert (row["set_count"], row["volume_kg"]) == (0, 0.0)
+
+
+def test_the_schema_says_which_reads_need_no_credentials() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert {} in paths["/api/v1/workouts/"]["get"]["security"]
+    assert {} not in paths["/api/v1/workouts/"]["post"]["security"]
+    assert {} not in paths["/api/v1/workouts/sessions/"]["get"]["security"]
+    assert {} not in paths["/api/v1/workouts/favorites/"]["get"]["security"]
