@@ -16,6 +16,7 @@ field's places and the schema states the range it accepts.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -28,6 +29,7 @@ from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
@@ -106,16 +108,22 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-class SlugChoiceField(serializers.SlugRelatedField):
-    """A row named by its slug (a category); ``""`` is refused like any unknown slug.
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]{1,64}$"
+_SLUG = re.compile(SLUG_PATTERN)
 
-    DRF reads an empty string as null in a nullable relation; the schema says a slug has a
-    character at least, and null is how a client clears it.
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN})
+class SlugChoiceField(serializers.SlugRelatedField):
+    """A row named by its slug (a category); anything that is not a slug is refused unread.
+
+    DRF reads an empty string as null in a nullable relation, and would send any other
+    string to the database (a NUL byte is an error there, not a miss); null is how a
+    client clears the field.
     """
 
     def run_validation(self, data: Any = empty) -> Any:
-        if data == "":
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        if isinstance(data, str) and not _SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data[:64])
         return super().run_validation(data)
 
 

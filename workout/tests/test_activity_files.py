@@ -174,6 +174,19 @@ def test_refused_files_say_why(name: str) -> None:
     assert FAILURES[name] in str(result)
 
 
+@pytest.mark.parametrize("name", sorted(name for name in SESSIONS if name.endswith(".fit")))
+def test_fit_durations_match_the_laps_within_one_percent(name: str) -> None:
+    """A second reference with the session's own precision: the device writes each lap's elapsed
+    time in separate messages, to the millisecond (records are whole seconds, see above)."""
+    laps = [
+        frame.get_value("total_elapsed_time")
+        for frame in fitdecode.FitReader(io.BytesIO(sample(name)))
+        if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "lap"
+    ]
+    assert laps
+    assert_close(parsed(name).duration_seconds, sum(laps))
+
+
 def test_fit_totals_come_from_the_session_message() -> None:
     run = parsed("garmin-fenix-5-run.fit")
     assert run.duration_seconds == pytest.approx(56.887)  # session total_elapsed_time, not the 57 s of records

@@ -175,3 +175,14 @@ def test_the_schema_says_which_reads_need_no_credentials() -> None:
     assert {} not in paths["/api/v1/workouts/"]["post"]["security"]
     assert {} not in paths["/api/v1/workouts/sessions/"]["get"]["security"]
     assert {} not in paths["/api/v1/workouts/favorites/"]["get"]["security"]
+
+
+@pytest.mark.parametrize("slug", ["", "a\x00b", "x" * 65, "Ü"])
+def test_anything_but_a_slug_is_refused_before_the_database(admin_client_jwt, slug) -> None:
+    response = admin_client_jwt.post("/api/v1/workouts/exercises/", {"name": "Row", "category": slug}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "field": "category",
+        "code": "does_not_exist",
+        "message": response.json()["errors"][0]["message"],
+    }
