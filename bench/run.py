@@ -166,6 +166,7 @@ def app_env(use_redis: bool, workers: int, max_requests: int) -> dict[str, str]:
             # One wrk client is one principal: lift its limits so the run is not all 429s.
             # The throttle's cache read and write still happen on every request.
             "THROTTLE_RATE_USER": "10000000/min",
+            "THROTTLE_RATE_ANON": "10000000/min",
             "THROTTLE_RATE_API_KEY": "10000000/min",
             "THROTTLE_RATE_PAYMENTS": "10000000/min",
             "WEB_CONCURRENCY": str(workers),

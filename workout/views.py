@@ -24,6 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -743,11 +744,16 @@ class SessionViewSet(
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         has_route = Exists(SessionTrack.unscoped.filter(session=OuterRef("pk")))
         if self.action == "list":
-            volume = ExerciseSet.unscoped.filter(session=OuterRef("pk"), is_warmup=False).order_by().values("session")
+            # Per-row subqueries on the sets' session index, not a join and GROUP BY: the page's
+            # LIMIT then applies to an index scan of the history, whatever its length.
+            sets_of = ExerciseSet.unscoped.filter(session=OuterRef("pk")).order_by().values("session")
             return queryset.annotate(
                 has_route=has_route,
-                set_count=Count("sets"),
-                volume_kg=Coalesce(volume.annotate(total=Sum(selectors.VOLUME)).values("total")[:1], ZERO_KG),
+                set_count=Coalesce(Subquery(sets_of.annotate(n=Count("id")).values("n")[:1]), 0),
+                volume_kg=Coalesce(
+                    Subquery(sets_of.filter(is_warmup=False).annotate(total=Sum(selectors.VOLUME)).values("total")[:1]),
+                    ZERO_KG,
+                ),
             )
         if self.action in {"retrieve", "route"}:
             return queryset.annotate(has_route=has_route).prefetch_related(
