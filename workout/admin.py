@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from rest_framework.exceptions import ValidationError
 
+from . import media, services
 from .models import (
     ActivityImport,
     Category,
@@ -44,10 +47,10 @@ class WorkoutVideoInline(admin.TabularInline):
     fields = ["order_index", "title", "duration_seconds", "is_free", "content_type"]
     readonly_fields = ["content_type"]
     extra = 0
-    can_delete = True
+    can_delete = False  # on the videos' own page, which removes the files too
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False  # uploads go through the API, which checks the content
+        return False  # on the videos' own page, which checks the content
 
 
 class WorkoutExerciseInline(admin.TabularInline):
@@ -88,15 +91,60 @@ class _TenantFromParent:
             row.delete()
 
 
+class WorkoutVideoForm(forms.ModelForm):
+    """Staff uploads get the API's checks: the container from the bytes, the size limit, and a
+    re-encoded thumbnail. FitCore's own workouts have no other way to get videos."""
+
+    class Meta:
+        model = WorkoutVideo
+        fields = ["workout", "title", "video", "thumbnail", "order_index", "duration_seconds", "is_free"]
+
+    def clean_video(self) -> Any:
+        upload = self.cleaned_data.get("video")
+        if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            try:
+                self.instance.content_type = media.validate_video(upload)
+            except ValidationError as exc:
+                raise forms.ValidationError(_messages(exc)) from None
+            self.instance.size_bytes = upload.size
+        return upload
+
+    def clean_thumbnail(self) -> Any:
+        upload = self.cleaned_data.get("thumbnail")
+        if upload and hasattr(upload, "content_type"):
+            try:
+                return media.make_thumbnail(upload)
+            except ValidationError as exc:
+                raise forms.ValidationError(_messages(exc)) from None
+        return upload
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    detail = exc.detail
+    items = detail if isinstance(detail, list) else [detail]
+    return [str(item) for item in items]
+
+
 @admin.register(WorkoutVideo)
 class WorkoutVideoAdmin(admin.ModelAdmin):
-    """Uploads go through the API (content sniffing, thumbnails); staff fix titles, order and previews here."""
-
+    form = WorkoutVideoForm
     list_display = ["title", "workout", "order_index", "duration_seconds", "is_free", "content_type", "size_bytes"]
     list_filter = ["is_free", "content_type"]
     search_fields = ["title", "workout__title"]
     list_select_related = ["workout"]
-    readonly_fields = ["workout", "video", "content_type", "size_bytes", "thumbnail", "tenant"]
+    autocomplete_fields = ["workout"]
+    readonly_fields = ["content_type", "size_bytes", "tenant"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        obj.tenant_id = obj.workout.tenant_id  # a video carries its workout's tenant
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        services.video_delete(video=obj)  # the files go with the row
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for video in queryset:
+            services.video_delete(video=video)
 
 
 class ProgramDayInline(admin.TabularInline):
