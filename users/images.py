@@ -111,11 +111,12 @@ def check_profile_image(upload: Any) -> ImageHeader:
         raise InvalidImage(DAMAGED_MESSAGE) from None
     finally:
         upload.seek(0)
-    _check_size(header)
+    check_size(header)
     return header
 
 
-def _check_size(header: ImageHeader) -> None:
+def check_size(header: ImageHeader) -> None:
+    """The size limits every uploaded image is held to, from its header alone (``InvalidImage``)."""
     width, height = header.width, header.height
     if width > MAX_SIDE or height > MAX_SIDE:
         raise InvalidImage(f"The image is {width}x{height} pixels; each side may be at most {MAX_SIDE} pixels.")
@@ -184,7 +185,7 @@ def _open(upload: IO[bytes], header: ImageHeader) -> Image.Image:
     bands = len(picture.getbands())
     bits = _PILLOW_MODE_BITS.get(picture.mode, 8)
     try:
-        _check_size(ImageHeader(header.format, picture.width, picture.height, bands, bits))
+        check_size(ImageHeader(header.format, picture.width, picture.height, bands, bits))
     except InvalidImage:
         picture.close()
         raise

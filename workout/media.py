@@ -34,7 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework.exceptions import ValidationError
 
 from users.image_headers import HeaderError, ImageHeader, NotAnImage, read_header
-from users.images import ACCEPTED_FORMATS, MAX_DECODED_BYTES, MAX_SIDE, MAX_SOURCE_PIXELS, to_srgb
+from users.images import ACCEPTED_FORMATS, InvalidImage, check_size, to_srgb
 
 if TYPE_CHECKING:
     from .models import WorkoutVideo
@@ -341,16 +341,10 @@ def _checked_header(upload: IO[bytes]) -> ImageHeader:
         raise _invalid_image(DAMAGED_IMAGE_MESSAGE) from None
     finally:
         upload.seek(0)
-    width, height = header.width, header.height
-    if width > MAX_SIDE or height > MAX_SIDE:
-        raise _invalid_image(f"The image is {width}x{height} pixels; each side may be at most {MAX_SIDE} pixels.")
-    if header.pixels > MAX_SOURCE_PIXELS:
-        raise _invalid_image(f"The image is {width}x{height} pixels; at most {MAX_SOURCE_PIXELS} pixels in total.")
-    if header.decoded_bytes > MAX_DECODED_BYTES:
-        raise _invalid_image(
-            f"The image is {header.decoded_bytes // MEGABYTE} MB once decoded; "
-            f"at most {MAX_DECODED_BYTES // MEGABYTE} MB are accepted."
-        )
+    try:
+        check_size(header)
+    except InvalidImage as exc:
+        raise _invalid_image(exc.message) from None
     return header
 
 
