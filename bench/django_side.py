@@ -7,6 +7,7 @@ sees exactly the environment gunicorn gets.
     python bench/django_side.py seed      -> runs the seed functions
     python bench/django_side.py queries   -> one request per endpoint, counting SQL
     python bench/django_side.py profile   -> cProfile of one endpoint's requests, top lines
+    python bench/django_side.py apple_import -> a generated Apple Health export through the import task
 
 All read nothing but the environment and stdin (``queries`` takes the seed
 output as JSON, ``profile`` the endpoint's name and seed) and print one line ``BENCH_JSON <json>`` on stdout; anything
@@ -160,9 +161,55 @@ def profile(name: str, seeded: dict[str, str], requests: int) -> dict[str, Any]:
     }
 
 
+def apple_import(records: int) -> dict[str, Any]:
+    """Generate an export.xml of ``records`` records, then run the import task on it in this process,
+    as a Celery worker would: records/s, and the process's peak RSS before and after."""
+    import resource
+    import tempfile
+    import time
+
+    from django.core.files import File
+
+    from health.importers.generator import write_apple_export
+    from health.models import HealthImport
+    from health.services import import_run
+    from users.models import User
+
+    user = User.objects.create_user("apple-import@bench.example", None, first_name="Apple")
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "export.xml"
+        with path.open("wb") as out:
+            generated = write_apple_export(out, records=records, seed=1)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with path.open("rb") as handle:
+            record = HealthImport(
+                tenant_id=user.tenant_id, user=user, format="apple_health", file_size=path.stat().st_size
+            )
+            record.file.save("bench-export.xml", File(handle), save=False)
+            record.save()
+        started = time.perf_counter()
+        import_run(import_id=record.pk)
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    record.refresh_from_db()
+    read = sum(record.read_counts.values())
+    return {
+        "records": generated.records,
+        "elements_read": read,
+        "file_mb": round(record.file_size / 1e6, 1),
+        "status": record.status,
+        "samples": record.sample_counts,
+        "workouts": record.workouts_imported,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(generated.records / seconds),
+        "rss_before_mb": round(rss_before / 1024, 1),
+        "peak_rss_mb": round(peak / 1024, 1),
+    }
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] not in {"seed", "queries", "profile"}:
-        sys.stderr.write("usage: django_side.py seed|queries|profile\n")
+    if len(argv) != 2 or argv[1] not in {"seed", "queries", "profile", "apple_import"}:
+        sys.stderr.write("usage: django_side.py seed|queries|profile|apple_import\n")
         return 2
     import django
 
@@ -171,6 +218,8 @@ def main(argv: list[str]) -> int:
         emit(seed())
     elif argv[1] == "queries":
         emit(count_queries(json.load(sys.stdin)))
+    elif argv[1] == "apple_import":
+        emit(apple_import(int(json.load(sys.stdin)["records"])))
     else:
         job = json.load(sys.stdin)
         emit(profile(job["endpoint"], job["seeded"], int(job["requests"])))

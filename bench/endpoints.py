@@ -385,6 +385,50 @@ def seed_training() -> dict[str, str]:
 
 # Order matters only for the table. /healthz and /readyz are the baselines every
 # ratio in latest.json is computed against: keep them.
+BENCH_HEALTH_SAMPLES = 1_000_000
+BENCH_HEALTH_EMAIL = "health@bench.example"
+
+
+def seed_health() -> dict[str, str]:
+    """One user with BENCH_HEALTH_SAMPLES samples over the last 365 days (heart rate every ~35 s, steps
+    every tenth), written by one set-based INSERT as a year of syncing would leave them."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from authapp.tokens import issue_token_pair
+    from users.models import User
+
+    user = User.objects.create_user(BENCH_HEALTH_EMAIL, "bench-password-not-secret", first_name="Health")
+    # bench/health.py COPYs its rows for this one, beside the API's for the first.
+    User.objects.create_user("health-copy@bench.example", None, tenant=user.tenant, first_name="Copy")
+    user.profile.timezone = "Europe/Berlin"
+    user.profile.save(update_fields=["timezone"])
+    now = timezone.now()
+    step = 365 * 86_400 / BENCH_HEALTH_SAMPLES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO health_sample (tenant_id, user_id, metric, value, stage, start_time, end_time, source,
+                                       source_name, device, external_id, version, created_at, updated_at)
+            SELECT %s, %s, CASE WHEN g %% 10 = 0 THEN 'steps' ELSE 'heart_rate' END, 50 + (g %% 70), '',
+                   %s - g * make_interval(secs => %s), %s - g * make_interval(secs => %s),
+                   'apple_health', 'Apple Watch', '', 'bench:' || g, 1, %s, %s
+            FROM generate_series(1, %s) AS g
+            """,
+            [user.tenant_id, user.pk, now, step, now, step, now, now, BENCH_HEALTH_SAMPLES],
+        )
+        cursor.execute("ANALYZE health_sample")
+    local_today = now.date()
+    return {
+        "jwt": issue_token_pair(user)["access"],
+        "month_start": (local_today - timedelta(days=29)).isoformat(),
+        "year_start": (local_today - timedelta(days=364)).isoformat(),
+        "today": local_today.isoformat(),
+    }
+
+
 ENDPOINTS: list[Endpoint] = [
     # Liveness: the whole stack (gunicorn, middleware, DRF) with no I/O at all.
     Endpoint("healthz", "/healthz"),
@@ -436,6 +480,23 @@ ENDPOINTS: list[Endpoint] = [
         body={"workout": BENCH_WORKOUT_ID, "progress_percentage": 50},
         auth="jwt",
         seed=seed_workouts,
+    ),
+    # Health: one user with 1,000,000 samples (bench/health.py measures ingestion and imports).
+    Endpoint("health-metrics", "/api/v1/health/metrics/", auth="jwt", seed=seed_health),
+    Endpoint("health-data", "/api/v1/health/data/?metric=heart_rate&page_size=100", auth="jwt", seed=seed_health),
+    Endpoint("health-latest", "/api/v1/health/data/latest/", auth="jwt", seed=seed_health),
+    Endpoint("health-sync", "/api/v1/health/sync/?limit=500", auth="jwt", seed=seed_health),
+    Endpoint(
+        "health-summary-30d",
+        "/api/v1/health/summary/?metric=heart_rate&bucket=day&start={month_start}&end={today}",
+        auth="jwt",
+        seed=seed_health,
+    ),
+    Endpoint(
+        "health-summary-365d",
+        "/api/v1/health/summary/?metric=heart_rate&bucket=day&start={year_start}&end={today}",
+        auth="jwt",
+        seed=seed_health,
     ),
 ]
 

@@ -41,8 +41,10 @@ from typing import Any
 import psycopg
 import redis
 import webhooks
-from endpoints import BENCH_WEBHOOK_CUSTOMERS, ENDPOINTS, Endpoint, validate
+from endpoints import BENCH_HEALTH_EMAIL, BENCH_WEBHOOK_CUSTOMERS, ENDPOINTS, Endpoint, validate
 from psycopg import sql
+
+import health as health_bench
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from payment.stripe_stub import StubStripeAPI, serve
@@ -65,6 +67,8 @@ DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CACHE_KEY_PREFIX = "fitcore-bench"
 BASELINES = ("healthz", "readyz")
+# Records in the generated Apple Health export the import benchmark reads (BENCH_APPLE_RECORDS).
+APPLE_RECORDS = int(os.environ.get("BENCH_APPLE_RECORDS", "1000000"))
 MARKER = "BENCH_JSON "
 # CPU use (all cores, %) with gunicorn idle above which the run is flagged as noisy.
 NOISY_CPU_PCT = 20.0
@@ -689,6 +693,24 @@ def main() -> int:
                 f"p99 {overall['p99_ms']:.2f} ms, {hooks['errors']} errors"
             )
 
+            say("health ingestion: batches of 1,000 and 10,000 through the API, and COPY of the same rows")
+            server.wait_idle()
+            ingestion = health_bench.measure(
+                server.base_url, seeded["health-data"]["jwt"], DATABASE_URL, BENCH_HEALTH_EMAIL
+            )
+            for size, row in ingestion.items():
+                say(
+                    f"health ingestion {size}: API {row['api_samples_per_s']:,} samples/s, COPY "
+                    f"{row['copy_samples_per_s']:,}/s, ratio {row['ratio_to_copy']}"
+                )
+
+        say("Apple Health import: a generated export.xml of 1,000,000 records through the import task")
+        apple = django_side("apple_import", env, stdin={"records": APPLE_RECORDS})
+        say(
+            f"Apple import: {apple['records']:,} records in {apple['seconds']} s, {apple['records_per_s']:,} "
+            f"records/s, worker peak RSS {apple['peak_rss_mb']} MB"
+        )
+
         candidates = [e for e in ENDPOINTS if e.name not in BASELINES]
         slowest = min(candidates, key=lambda e: measured[e.name]["requests_per_s"])
         say(f"profiling the slowest endpoint, {slowest.name} ({PROFILE_REQUESTS} requests in-process)")
@@ -721,6 +743,8 @@ def main() -> int:
         },
         "endpoints": rows,
         "webhooks": hooks,
+        "health_ingestion": ingestion,
+        "apple_import": apple,
         "profile": {key: value for key, value in profiled.items() if key != "top"} | {"file": PROFILE_FILE.name},
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -735,6 +759,12 @@ def main() -> int:
     print(format_table(rows))
     print()
     print(webhooks.format_table(hooks))
+    print()
+    print(health_bench.format_table(ingestion))
+    print(
+        f"apple import: {apple['records']:,} records, {apple['seconds']} s, {apple['records_per_s']:,} records/s, "
+        f"peak RSS {apple['peak_rss_mb']} MB (before the import: {apple['rss_before_mb']} MB)"
+    )
     print()
     errors = sum(row["errors"] for row in rows)
     restarts = sum(row["worker_restarts"] for row in rows)

@@ -401,3 +401,19 @@ def export_section(user: User) -> dict[str, Any]:
         "favorite_foods": sorted(favorite_food_ids(user=user)),
         "target_overrides": None if override is None else {key: getattr(override, key) for key in TARGET_KEYS},
     }
+
+
+def weekly_report_section(user: User, first_day: date, last_day: date) -> dict[str, Any]:
+    """``nutrition`` in the health app's weekly report: days logged, the average day and how
+    close it came to the energy target (the diary summary's adherence, over the week)."""
+    profile = Profile.objects.for_tenant(user.tenant_id).get(user=user)
+    targets = effective_targets(user=user, profile=profile, today=last_day)
+    entries = FoodLogEntry.objects.for_tenant(user.tenant_id).filter(user=user)
+    summary = diary_summary(entries, start=first_day, end=last_day, targets=targets)
+    week = summary["weeks"][0] if summary["weeks"] else {"average": None}
+    return {
+        "days_logged": summary["days_logged"],
+        "average_day": week["average"],
+        "kcal_target": targets["kcal"],
+        "adherence_percent": summary["adherence_percent"],
+    }

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from .models import User
 
 SectionProvider = Callable[["User"], Any]
@@ -119,3 +121,24 @@ def profile_changed(user: User, changed: list[str]) -> None:
             listener(user, changed)
         except Exception:  # one app's failure must not fail the profile update or the others
             logging.getLogger(__name__).exception("profile listener %s failed for user %s", name, user.pk)
+
+
+# --- weekly report sections -----------------------------------------------------------
+# The health app's weekly progress report gathers what the workout and meal apps know about
+# the week without importing them: each registers ``provider(user, first_day, last_day)``
+# (local dates, both included) returning JSON-able data about that user's week.
+WeeklyReportProvider = Callable[["User", "date", "date"], Any]
+_weekly_report_sections: dict[str, WeeklyReportProvider] = {}
+
+
+def register_weekly_report_section(name: str, provider: WeeklyReportProvider) -> None:
+    if not _NAME.match(name):
+        raise ValueError(f"weekly report section name {name!r} must be snake_case, at most 50 characters.")
+    existing = _weekly_report_sections.get(name)
+    if existing is not None and existing is not provider:
+        raise ValueError(f"weekly report section {name!r} is already registered by {existing!r}.")
+    _weekly_report_sections[name] = provider
+
+
+def weekly_report_sections() -> list[tuple[str, WeeklyReportProvider]]:
+    return sorted(_weekly_report_sections.items())

@@ -236,3 +236,30 @@ def export_section(user: User) -> dict[str, Any]:
             .values("file_name", "file_format", "status", "message", "session_id", "created_at")
         ),
     }
+
+
+def weekly_report_section(user: User, first_day: date, last_day: date) -> dict[str, Any]:
+    """``workouts`` in the health app's weekly report: sessions, minutes and volume of the week,
+    the week being the user's local days ``first_day``..``last_day`` (two queries)."""
+    import zoneinfo
+    from datetime import time, timedelta
+
+    zone = zoneinfo.ZoneInfo(user.profile.timezone)
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    sessions = WorkoutSession.objects.for_tenant(user.tenant_id).filter(
+        user=user, started_at__gte=start, started_at__lt=end
+    )
+    rows = list(sessions.values_list("started_at", "ended_at"))
+    minutes = sum((ended - started).total_seconds() / 60 for started, ended in rows if ended is not None)
+    volume = (
+        _working_sets(user)
+        .filter(session__started_at__gte=start, session__started_at__lt=end)
+        .aggregate(volume=Coalesce(Sum(VOLUME), Value(Decimal(0))))["volume"]
+    )
+    return {
+        "sessions": len(rows),
+        "active_days": len({started.astimezone(zone).date() for started, _ in rows}),
+        "minutes": round(minutes),
+        "volume_kg": float(volume),
+    }

@@ -626,7 +626,7 @@ def activity_import_run(*, import_id: int) -> None:
         locked = ActivityImport.unscoped.select_for_update().get(pk=record.pk)
         if locked.status != ActivityImport.Status.PENDING:
             return
-        session = _session_from_activity(record.user, parsed, external_id=f"file:{record.content_hash}")
+        session = session_from_activity(record.user, parsed, external_id=f"file:{record.content_hash}")
         locked.status = ActivityImport.Status.SUCCEEDED
         locked.file_format = parsed.format
         locked.session = session
@@ -648,7 +648,11 @@ def _import_failed(record: ActivityImport, message: str) -> None:
         record.file.storage.delete(record.file.name)
 
 
-def _session_from_activity(user: User, parsed: ParsedActivity, *, external_id: str) -> WorkoutSession:
+def session_from_activity(user: User, parsed: ParsedActivity, *, external_id: str) -> WorkoutSession:
+    """The session (and route) of a recorded activity; the same ``external_id`` again is the same session.
+
+    Public for the health app's imports (Apple Health workouts arrive as ParsedActivity too).
+    """
     data: dict[str, Any] = {
         "sport": parsed.sport[:32],
         "started_at": parsed.started_at,

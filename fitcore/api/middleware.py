@@ -186,6 +186,12 @@ def body_limit(request: HttpRequest) -> int | None:
     """The most body bytes this request may send (by its content type); None when unlimited."""
     multipart = request.content_type == "multipart/form-data"
     limit: int | None = settings.API_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    # Endpoints built for larger bodies: health batches (JSON) and device exports (multipart).
+    path = request.path_info
+    if path == "/api/v1/health/data/batch/" and not multipart:
+        limit = max(limit or 0, settings.HEALTH_BATCH_MAX_BYTES)
+    elif path == "/api/v1/health/imports/" and multipart:
+        limit = max(limit or 0, settings.HEALTH_IMPORT_MAX_BYTES)
     return limit
 
 

@@ -392,6 +392,22 @@ WORKOUT_THUMBNAIL_SIZE = (640, 360)
 # so 16 MB stays within the import task's time limit.
 WORKOUT_IMPORT_MAX_BYTES = env.int("WORKOUT_IMPORT_MAX_BYTES", default=16 * 1024 * 1024)
 
+# --- Health data (health.ingest, health.importers) --------------------------
+# Largest JSON body of POST /api/v1/health/data/batch/: 10,000 samples with ids and device
+# names are about 3 MB; other JSON bodies keep DATA_UPLOAD_MAX_MEMORY_SIZE.
+HEALTH_BATCH_MAX_BYTES = env.int("HEALTH_BATCH_MAX_BYTES", default=8 * 1024 * 1024)
+# Largest uploaded export (multipart body of POST /api/v1/health/imports/), as uploaded: a
+# few years of an iPhone and a watch zip to 50-300 MB. Larger is a 413.
+HEALTH_IMPORT_MAX_BYTES = env.int("HEALTH_IMPORT_MAX_BYTES", default=512 * 1024 * 1024)
+# A zip's export.xml is read as it inflates: at most this many bytes, and at most this
+# compression ratio per member (Apple's XML compresses about 15-25x; a zip bomb, 1000x).
+HEALTH_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("HEALTH_IMPORT_MAX_UNCOMPRESSED_BYTES", default=8 * 1024**3)
+HEALTH_IMPORT_MAX_RATIO = env.int("HEALTH_IMPORT_MAX_RATIO", default=100)
+# GET /health/sync/ serves a change once it is this old, so a write committed late is not skipped.
+HEALTH_SYNC_SETTLE_SECONDS = env.int("HEALTH_SYNC_SETTLE_SECONDS", default=2)
+# Deleted samples are reported to sync clients for this long.
+HEALTH_TOMBSTONE_DAYS = env.int("HEALTH_TOMBSTONE_DAYS", default=90)
+
 # --- CORS -----------------------------------------------------------------
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -508,6 +524,18 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "SessionSourceEnum": "workout.models.SessionSource",
         "SessionInputSourceEnum": [("manual", "Logged by hand"), ("partner", "Pushed by a partner")],
         "ProgramSourceEnum": "workout.models.Program.Source",
+        # Health: a sample's source, a metric's kind, and the units of the weight and measurement forms.
+        "HealthSourceEnum": "health.models.Source",
+        "MetricKindEnum": [
+            ("cumulative", "cumulative"),
+            ("discrete", "discrete"),
+            ("interval", "interval"),
+            ("category", "category"),
+        ],
+        "WeightUnitEnum": [("kg", "kg"), ("lb", "lb"), ("st", "st")],
+        "LengthUnitEnum": [("cm", "cm"), ("in", "in")],
+        # Nutrition's micronutrient units keep the name they had before health's units came.
+        "UnitEnum": [("mg", "mg"), ("ug", "µg"), ("g", "g")],
         # /readyz and its checks.
         "StatusEnum": [("ok", "ok"), ("unavailable", "unavailable")],
     },
