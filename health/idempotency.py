@@ -3,8 +3,9 @@
 A client that lost the reply to a batch upload (a timeout, a dropped connection) sends it
 again with the same key. Within 24 h, the same key and the same request replay the stored
 reply (``Idempotent-Replayed: true``); the same key with a different body is a 422; a retry
-while the first is still running is a 409. Only successful replies are stored: a request that
-failed (a 4xx or a crash) wrote nothing, so its retry simply runs again.
+while the first is still running is a 409 (after 5 minutes the first is taken for dead and the
+retry runs). Only successful replies are stored: a request that failed (a 4xx or a crash) wrote
+nothing, so its retry simply runs again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from .models import IdempotentReply
 
 HEADER = "Idempotency-Key"
 LIFETIME = timedelta(hours=24)
+# A first request still "running" after this long died with its worker (gunicorn's timeout is
+# far shorter): a retry then runs instead of getting 409 for the rest of the 24 h.
+ABANDONED = timedelta(minutes=5)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces: UUIDs, ULIDs, hashes
 
 
@@ -74,6 +78,11 @@ def run_once(request: Request, handler: Callable[[], Response]) -> Response:
                 message=f"This {HEADER} was used for a different request in the last 24 hours.",
                 status=422,
             ) from None
+        if stored.status_code is None and stored.created_at < timezone.now() - ABANDONED:
+            # The first request's worker died (killed, timed out, redeployed) before it stored its
+            # reply: this retry runs in its place (the upsert makes a repeated write harmless).
+            IdempotentReply.unscoped.filter(pk=stored.pk, status_code__isnull=True).delete()
+            return run_once(request, handler)
         if stored.status_code is None:
             raise ApplicationError(
                 code="idempotency_request_in_progress",

@@ -161,8 +161,10 @@ def clean_sample(item: object, *, prefix: str, default_source: str, now: datetim
             "out_of_range",
             f"{metric.name} is between {metric.minimum:g} and {metric.maximum:g} {metric.unit}; got {value:g}.",
         )
-    source = item.get("source") or default_source
-    if source not in SOURCE_VALUES:
+    source = item.get("source")
+    if source is None:
+        source = default_source
+    if not isinstance(source, str) or source not in SOURCE_VALUES:
         raise FieldError(prefix + "source", "invalid_choice", f"One of {', '.join(sorted(SOURCE_VALUES))}.")
     external_id = _text(item, "external_id", 100, prefix) or deterministic_id(metric.code, stage, start, end, value)
     version = item.get("version", 1)

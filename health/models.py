@@ -66,7 +66,10 @@ class HealthSample(TenantOwned):
         ]
         indexes = [
             # Lists and summaries of one metric over a time range; the latest value per metric.
-            models.Index(fields=["tenant", "user", "metric", "start_time"], name="health_sample_metric_time"),
+            # ``value`` rides along (PostgreSQL INCLUDE) so summaries are index-only scans.
+            models.Index(
+                fields=["tenant", "user", "metric", "start_time"], include=["value"], name="health_sample_metric_time"
+            ),
             # The unfiltered history, newest first.
             models.Index(fields=["tenant", "user", "start_time"], name="health_sample_user_time"),
             # Incremental sync: what changed after a point in time.

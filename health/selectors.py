@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import connection
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DateTimeField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
@@ -102,27 +102,38 @@ def local_bounds(zone: zoneinfo.ZoneInfo, first: date, last: date) -> tuple[date
     )
 
 
+# A night counts for the day it ends, and so do its stages that end before midnight: a sleep
+# sample belongs to the local day of ``end_time + SLEEP_DAY_SHIFT`` (sleep ending 18:00 or later
+# counts for the next day, so the 23:00-23:50 stage of a night joins the rest of that night).
+SLEEP_DAY_SHIFT = timedelta(hours=6)
+
+
+def _bucket(field: Any, bucket: str, zone: zoneinfo.ZoneInfo) -> Trunc:
+    """Buckets in the user's zone; hours in UTC (labelled in the zone): a local hour is ambiguous on
+    the night clocks go back, and would merge two real hours."""
+    return Trunc(field, bucket, tzinfo=UTC if bucket == "hour" else zone, output_field=DateTimeField())
+
+
 def summary(*, user: User, metric: str, bucket: str, first: date, last: date) -> dict[str, Any]:
     """Buckets of ``metric`` over the local days ``first``..``last``, aggregated in SQL in the user's zone.
 
     Cumulative metrics and time spent are summed; readings get average, minimum, maximum and
-    count; sleep gets minutes per stage, counted on the day the sleep ends (the night of the 3rd
-    to the 4th is the 4th's sleep, as phones show it).
+    count; sleep gets minutes per stage, on the day the night ends (SLEEP_DAY_SHIFT).
     """
     definition = METRICS[metric]
     zone = user_zone(user)
     start, end = local_bounds(zone, first, last)
     samples = samples_of(user).filter(metric=metric)
-    truncated = Trunc("end_time" if definition.kind == Kind.CATEGORY else "start_time", bucket, tzinfo=zone)
     buckets: list[dict[str, Any]]
     if definition.kind == Kind.CATEGORY:
+        shifted = ExpressionWrapper(F("end_time") + SLEEP_DAY_SHIFT, output_field=DateTimeField())
         # The index bounds start_time; a night began at most a day before it ended.
         stage_rows = (
-            samples.filter(start_time__gte=start - timedelta(days=1), start_time__lt=end)
-            .filter(end_time__gte=start, end_time__lt=end)
-            .annotate(bucket=truncated)
+            samples.filter(start_time__gte=start - timedelta(days=2), start_time__lt=end)
+            .filter(end_time__gte=start - SLEEP_DAY_SHIFT, end_time__lt=end - SLEEP_DAY_SHIFT)
+            .annotate(bucket=_bucket(shifted, bucket, zone))
             .values("bucket", "stage")
-            .annotate(minutes=Sum("value"), count=Count("id"))
+            .annotate(minutes=Sum("value"), count=Count("*"))
             .order_by("bucket", "stage")
         )
         grouped: dict[datetime, dict[str, Any]] = {}
@@ -139,14 +150,18 @@ def summary(*, user: User, metric: str, bucket: str, first: date, last: date) ->
                 {**_empty(), **entry, "sum": round(asleep or entry["stages"]["in_bed"], 1)},
             )
     else:
-        base = samples.filter(start_time__gte=start, start_time__lt=end).annotate(bucket=truncated)
+        base = samples.filter(start_time__gte=start, start_time__lt=end).annotate(
+            bucket=_bucket("start_time", bucket, zone)
+        )
+        # Only value and start_time: the (tenant, user, metric, start_time) INCLUDE (value) index
+        # answers it without reading the table.
         if definition.kind in (Kind.CUMULATIVE, Kind.INTERVAL):
-            sums = base.values("bucket").annotate(total=Sum("value"), count=Count("id")).order_by("bucket")
+            sums = base.values("bucket").annotate(total=Sum("value"), count=Count("*")).order_by("bucket")
             buckets = [{**_empty(), "start": r["bucket"], "sum": _round(r["total"]), "count": r["count"]} for r in sums]
         else:
             readings = (
                 base.values("bucket")
-                .annotate(avg=Avg("value"), low=Min("value"), high=Max("value"), count=Count("id"))
+                .annotate(avg=Avg("value"), low=Min("value"), high=Max("value"), count=Count("*"))
                 .order_by("bucket")
             )
             buckets = [
@@ -181,9 +196,9 @@ def summary_queryset(*, user: User, metric: str, bucket: str, first: date, last:
     return (
         samples_of(user)
         .filter(metric=metric, start_time__gte=start, start_time__lt=end)
-        .annotate(bucket=Trunc("start_time", bucket, tzinfo=zone))
+        .annotate(bucket=_bucket("start_time", bucket, zone))
         .values("bucket")
-        .annotate(total=Sum("value"), count=Count("id"))
+        .annotate(total=Sum("value"), count=Count("*"))
         .order_by("bucket")
     )
 
@@ -204,6 +219,7 @@ class InvalidCursor(ValueError):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def encode_cursor(position: dict[str, tuple[datetime, int]]) -> str:
@@ -221,11 +237,14 @@ def decode_cursor(raw: str | None) -> dict[str, tuple[datetime, int]]:
         for key in ("s", "d"):
             moment, pk = data[key]
             parsed = datetime.fromisoformat(moment)
-            if parsed.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool) or pk < 0:
+            if parsed.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
+                raise ValueError
+            parsed = parsed.astimezone(UTC)
+            if not EPOCH <= parsed <= LATEST:
                 raise ValueError
             position[key] = (parsed, pk)
         return position
-    except (ValueError, TypeError, KeyError, binascii.Error, orjson.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, binascii.Error, orjson.JSONDecodeError):
         raise InvalidCursor("Not a cursor from GET /health/sync/; start again without one.") from None
 
 
@@ -260,7 +279,17 @@ def changes(*, user: User, cursor: str | None, limit: int) -> dict[str, Any]:
         position["d"] = (deleted[-1]["deleted_at"], deleted[-1]["id"])
     return {
         "samples": samples,
-        "deleted": [{**row, "id": row.pop("sample_id"), "tombstone": row["id"]} for row in deleted],
+        "deleted": [
+            {
+                "id": row["sample_id"],
+                "tombstone": row["id"],
+                "metric": row["metric"],
+                "source": row["source"],
+                "external_id": row["external_id"],
+                "deleted_at": row["deleted_at"],
+            }
+            for row in deleted
+        ],
         "next_cursor": encode_cursor(position),
         "has_more": has_more,
     }

@@ -91,6 +91,10 @@ class BatchResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="Already stored with this or a higher version, or repeated.")
 
 
+class WrittenSamplesSerializer(serializers.Serializer):
+    samples = SampleSerializer(many=True, help_text="The samples as stored, one per value sent.")
+
+
 class LatestSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=METRIC_CODES)
     unit = serializers.CharField()

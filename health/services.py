@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fitcore.api.exceptions import ApplicationError
@@ -23,36 +24,51 @@ from users.models import Profile, User
 from users.services import profile_update
 
 from . import selectors
-from .catalogue import METRICS
 from .importers.base import ImportedSample, ImportedWorkout, ImportFileError, ImportStats
-from .ingest import Counts, Row, deterministic_id, upsert
+from .ingest import EARLIEST, FUTURE_SLACK, MAX_SPAN, Counts, Row, deterministic_id, upsert
 from .models import HealthImport, HealthSample, SampleTombstone, Source
 
 logger = logging.getLogger(__name__)
 
 # --- after a write: the profile follows the latest weight and height -------------------------
 
-PROFILE_FIELDS = {"body_weight": ("weight_kg", Decimal("0.01")), "height": ("height_cm", Decimal("0.1"))}
+# Metric → the profile field it feeds, the field's step, and the range the profile accepts
+# (narrower than the catalogue's: a child's height is a valid sample, not a valid profile).
+PROFILE_FIELDS = {
+    "body_weight": ("weight_kg", Decimal("0.01"), Decimal("20"), Decimal("500")),
+    "height": ("height_cm", Decimal("0.1"), Decimal("50"), Decimal("272")),
+}
 
 
-def after_ingest(*, tenant_id: int, user_id: int, metrics: set[str]) -> None:
-    """The latest body weight (and height) becomes the profile's, so nutrition targets and the
-    workout app's weight goal follow the scale without the user typing it twice."""
-    wanted = [code for code in PROFILE_FIELDS if code in metrics]
+def after_ingest(*, tenant_id: int, user_id: int, written: set[tuple[str, str, str]]) -> None:
+    """The newest body weight (and height) becomes the profile's, so nutrition targets and the
+    workout app's weight goal follow the scale without the user typing it twice.
+
+    Only when this write holds the newest sample (``written``: (metric, source, external_id)):
+    an old reading sent today does not undo a newer weight, nor a newer manual profile edit. A
+    failure here is logged, never raised: the samples are stored whatever the profile says.
+    """
+    wanted = tuple(code for code in PROFILE_FIELDS if any(metric == code for metric, _, _ in written))
     if not wanted:
         return
-    profile = Profile.objects.for_tenant(tenant_id).select_related("user").get(user_id=user_id)
-    latest = {
-        row["metric"]: row["value"] for row in selectors.latest_per_metric(user=profile.user, metrics=tuple(wanted))
-    }
-    data: dict[str, Any] = {}
-    for code, (field, step) in PROFILE_FIELDS.items():
-        if code in latest:
-            value = Decimal(str(latest[code])).quantize(step)
-            if getattr(profile, field) != value:
+    try:
+        profile = Profile.objects.for_tenant(tenant_id).select_related("user").get(user_id=user_id)
+        data: dict[str, Any] = {}
+        for row in selectors.latest_per_metric(user=profile.user, metrics=wanted):
+            field, step, low, high = PROFILE_FIELDS[row["metric"]]
+            if (row["metric"], row["source"], row["external_id"]) not in written:
+                continue
+            value = Decimal(str(row["value"])).quantize(step)
+            if low <= value <= high and getattr(profile, field) != value:
                 data[field] = value
-    if data:
-        profile_update(profile=profile, data=data)
+        if data:
+            profile_update(profile=profile, data=data)
+    except Exception:
+        logger.exception("the profile could not follow a new measurement", extra={"user_id": user_id})
+
+
+def profile_keys(rows: Iterable[Row]) -> set[tuple[str, str, str]]:
+    return {(row.metric, row.source, row.external_id) for row in rows if row.metric in PROFILE_FIELDS}
 
 
 def ingest_rows(*, user: User, rows: list[Row]) -> Counts:
@@ -60,7 +76,7 @@ def ingest_rows(*, user: User, rows: list[Row]) -> Counts:
     with transaction.atomic():
         counts = upsert(tenant_id=user.tenant_id, user_id=user.pk, rows=rows)
     if counts.created or counts.updated:
-        after_ingest(tenant_id=user.tenant_id, user_id=user.pk, metrics={row.metric for row in rows})
+        after_ingest(tenant_id=user.tenant_id, user_id=user.pk, written=profile_keys(rows))
     return counts
 
 
@@ -164,47 +180,73 @@ def import_create(*, user: User, format: str, upload: UploadedFile) -> HealthImp
 
 BATCH_SIZE = 5_000
 PROGRESS_EVERY = timedelta(seconds=1)
+# A running import whose progress has not moved for this long lost its worker (killed, or the
+# broker redelivered the task to another one): the task may take it over. Progress is written at
+# least every few seconds while it runs.
+STALE_RUNNING = timedelta(minutes=10)
+
+
+def _claim(import_id: int) -> bool:
+    """Take the import for this worker: pending, or running but abandoned (a redelivered task)."""
+    now = timezone.now()
+    claimable = Q(status=HealthImport.Status.PENDING) | Q(
+        status=HealthImport.Status.RUNNING, updated_at__lt=now - STALE_RUNNING
+    )
+    taken = HealthImport.unscoped.filter(claimable, pk=import_id).update(
+        status=HealthImport.Status.RUNNING, started_at=now, updated_at=now
+    )
+    return taken == 1
 
 
 def import_run(*, import_id: int) -> None:
     """Stream the file through its importer into the ingestion upsert, BATCH_SIZE samples a transaction.
 
     Batches that committed stay when a later part of the file is broken; a retry (upload the
-    same file again) upserts them as unchanged and completes the rest.
+    same file again) upserts them as unchanged and completes the rest. Whatever goes wrong, the
+    import ends as ``failed`` with a message, the user is told, and the upload is deleted.
     """
-    record = HealthImport.unscoped.select_related("user__profile").get(pk=import_id)
-    if record.status not in (HealthImport.Status.PENDING, HealthImport.Status.RUNNING):
+    if not _claim(import_id):
         return
-    HealthImport.unscoped.filter(pk=record.pk).update(status=HealthImport.Status.RUNNING, started_at=timezone.now())
+    record = HealthImport.unscoped.select_related("user__profile").get(pk=import_id)
     user = record.user
     stats = ImportStats()
     counts = Counts()
     workouts = 0
     failure = ""
+    written: set[tuple[str, str, str]] = set()
+    position: Any = lambda: 0  # noqa: E731 - replaced once the file is open
     try:
         with _open_items(record, stats) as (items, position, read_member):
             batch: list[Row] = []
             last_progress = timezone.now()
-            for item in items:
+            now = timezone.now()
+            for count, item in enumerate(items, start=1):
                 if isinstance(item, ImportedWorkout):
                     workouts += _import_workout(user, item, read_member, stats)
-                    continue
-                batch.append(_row(item, record.format))
+                else:
+                    row = _row(item, record.format, now, stats)
+                    if row is not None:
+                        batch.append(row)
                 if len(batch) >= BATCH_SIZE:
                     counts += _write(user, batch)
+                    written |= profile_keys(batch)
                     batch = []
-                    if timezone.now() - last_progress >= PROGRESS_EVERY:
-                        last_progress = timezone.now()
-                        _progress(record, position(), stats, counts, workouts)
+                if count % 1000 == 0 and timezone.now() - last_progress >= PROGRESS_EVERY:
+                    last_progress = timezone.now()
+                    _progress(record, position(), stats, counts, workouts)
             counts += _write(user, batch)
+            written |= profile_keys(batch)
     except ImportFileError as exc:
         failure = str(exc)
     except OSError:
         failure = "The uploaded file is no longer available; upload it again."
+    except Exception:  # a bug or the database: the import must not hang as "running"
+        logger.exception("health import failed", extra={"import_id": record.pk})
+        failure = "The import stopped on an unexpected error; what was read before it is kept. Try again later."
     status = HealthImport.Status.FAILED if failure else HealthImport.Status.SUCCEEDED
     HealthImport.unscoped.filter(pk=record.pk).update(
         status=status,
-        bytes_read=record.file_size if not failure else position_or_zero(record),
+        bytes_read=record.file_size if not failure else position(),
         read_counts=dict(stats.read),
         skipped_counts=dict(stats.skipped),
         invalid_counts=dict(stats.invalid),
@@ -213,9 +255,10 @@ def import_run(*, import_id: int) -> None:
         errors=stats.errors,
         message=(failure or _summary_line(counts, workouts, stats))[:500],
         finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
     if counts.created or counts.updated:
-        after_ingest(tenant_id=user.tenant_id, user_id=user.pk, metrics=set(METRICS))
+        after_ingest(tenant_id=user.tenant_id, user_id=user.pk, written=written)
     if record.file.name:
         record.file.storage.delete(record.file.name)
     notify(
@@ -227,11 +270,6 @@ def import_run(*, import_id: int) -> None:
         link=f"/api/v1/health/imports/{record.pk}/",
         dedupe_key=f"health_import:{record.pk}",
     )
-
-
-def position_or_zero(record: HealthImport) -> int:
-    fresh = HealthImport.unscoped.filter(pk=record.pk).values_list("bytes_read", flat=True).first()
-    return int(fresh or 0)
 
 
 def _summary_line(counts: Counts, workouts: int, stats: ImportStats) -> str:
@@ -262,8 +300,27 @@ SOURCES = {
 }
 
 
-def _row(item: ImportedSample, format: str) -> Row:
-    external_id = item.external_id or deterministic_id(
+def _text(value: str, limit: int) -> str:
+    return value.replace("\x00", "")[:limit]  # PostgreSQL text holds no NUL
+
+
+def _row(item: ImportedSample, format: str, now: datetime, stats: ImportStats) -> Row | None:
+    """The importer's sample as a row, under the API's time rules (from 1970, at most a day ahead,
+    at most 31 days long); a sample breaking them is counted invalid, not stored."""
+    problem = ""
+    if item.start_time < EARLIEST:
+        problem = "starts before 1970"
+    elif item.end_time > now + FUTURE_SLACK:
+        problem = "ends more than a day in the future"
+    elif item.end_time < item.start_time:
+        problem = "ends before it starts"
+    elif item.end_time - item.start_time > MAX_SPAN:
+        problem = "covers more than 31 days"
+    if problem:
+        stats.invalid[item.metric] += 1
+        stats.error(f"{item.metric} at {item.start_time:%Y-%m-%d %H:%M}: {problem}")
+        return None
+    external_id = _text(item.external_id, 100) or deterministic_id(
         item.metric, item.stage, item.start_time, item.end_time, item.value
     )
     return Row(
@@ -273,10 +330,10 @@ def _row(item: ImportedSample, format: str) -> Row:
         item.start_time,
         item.end_time,
         SOURCES[HealthImport.Format(format)],
-        item.source_name[:100],
-        item.device[:200],
-        external_id[:100],
-        1,
+        _text(item.source_name, 100),
+        _text(item.device, 200),
+        external_id,
+        item.version if 1 <= item.version < 2**31 else 1,
     )
 
 
@@ -372,7 +429,8 @@ def _import_workout(user: User, item: ImportedWorkout, read_member: Any, stats: 
         calories_kcal=round(item.calories_kcal) if item.calories_kcal is not None else None,
         points=points,
     )
-    external_id = f"apple:{item.started_at.isoformat()}:{item.sport}"[:200]
+    # In UTC: the same workout exported from another time zone is the same session.
+    external_id = f"apple:{item.started_at.astimezone(UTC).isoformat()}:{item.sport}"[:200]
     with transaction.atomic():
         session_from_activity(user, parsed, external_id=external_id)
     return 1

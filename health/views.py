@@ -51,6 +51,7 @@ from .serializers import (
     SyncSerializer,
     WeeklyReportSerializer,
     WeightInputSerializer,
+    WrittenSamplesSerializer,
 )
 
 TAGS = ["health"]
@@ -71,6 +72,12 @@ IDEMPOTENCY = OpenApiParameter(
 NOT_FOUND = problem_response("No such object, or not visible to you.")
 FOR_USER = {
     400: problem_response("Bad parameters, or (API keys) `user` missing.", validation=True),
+    404: problem_response("No such user in your tenant (or, for a login, not you)."),
+}
+FORM_ERRORS = {
+    400: problem_response(
+        "Invalid: a value outside its metric's range, a time without a zone or in the future.", validation=True
+    ),
     404: problem_response("No such user in your tenant (or, for a login, not you)."),
 }
 WRITE_ERRORS = {
@@ -484,7 +491,7 @@ class _MetricListViewSet(mixins.ListModelMixin, TenantScopedViewSet):
             .filter(source=rows[0].source, external_id__in=[row.external_id for row in rows])
             .values(*plan.columns)
         }
-        body = [plan.render(stored[row.external_id]) for row in rows]
+        body = {"samples": [plan.render(stored[row.external_id]) for row in rows]}
         return Response(body, status=status.HTTP_201_CREATED if counts.created else status.HTTP_200_OK)
 
 
@@ -498,7 +505,7 @@ class WeightViewSet(_MetricListViewSet):
         description="A `body_weight` sample. The newest weight also becomes the profile's, which the "
         "nutrition targets use.",
         request=WeightInputSerializer,
-        responses={201: SampleSerializer(many=True), 200: SampleSerializer(many=True), **WRITE_ERRORS},
+        responses={201: WrittenSamplesSerializer, 200: WrittenSamplesSerializer, **FORM_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = WeightInputSerializer(data=request.data, context=self.get_serializer_context())
@@ -529,7 +536,7 @@ class MeasurementViewSet(_MetricListViewSet):
         summary="Log body measurements taken together",
         description="One sample per measurement sent; lengths in `unit` (cm or in).",
         request=MeasurementInputSerializer,
-        responses={201: SampleSerializer(many=True), 200: SampleSerializer(many=True), **WRITE_ERRORS},
+        responses={201: WrittenSamplesSerializer, 200: WrittenSamplesSerializer, **FORM_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = MeasurementInputSerializer(data=request.data, context=self.get_serializer_context())

@@ -147,6 +147,7 @@ class RequestLimitsMiddleware:
                     _buffer_unframed_body(request, cleanup)
                 elif api:
                     self._check_declared_length(request)
+                    _read_raised_json_body(request)
                 if not api and request.method == "POST":
                     request.POST  # noqa: B018
             except APIException as exc:  # our own limits
@@ -193,6 +194,20 @@ def body_limit(request: HttpRequest) -> int | None:
     elif path == "/api/v1/health/imports/" and multipart:
         limit = max(limit or 0, settings.HEALTH_IMPORT_MAX_BYTES)
     return limit
+
+
+def _read_raised_json_body(request: HttpRequest) -> None:
+    """Read a JSON body now when its endpoint allows more than DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+    DRF's JSON parsing goes through ``request.body``, where Django refuses anything over
+    DATA_UPLOAD_MAX_MEMORY_SIZE whatever the endpoint; the declared length was checked against
+    the endpoint's own limit just before, so the body is read here, once.
+    """
+    if request.content_type == "multipart/form-data" or request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    limit = body_limit(request)
+    if limit is not None and limit > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not hasattr(request, "_body"):
+        request._body = request.read()
 
 
 _COPY_CHUNK = 64 * 1024

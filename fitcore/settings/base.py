@@ -403,8 +403,9 @@ HEALTH_IMPORT_MAX_BYTES = env.int("HEALTH_IMPORT_MAX_BYTES", default=512 * 1024 
 # compression ratio per member (Apple's XML compresses about 15-25x; a zip bomb, 1000x).
 HEALTH_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("HEALTH_IMPORT_MAX_UNCOMPRESSED_BYTES", default=8 * 1024**3)
 HEALTH_IMPORT_MAX_RATIO = env.int("HEALTH_IMPORT_MAX_RATIO", default=100)
-# GET /health/sync/ serves a change once it is this old, so a write committed late is not skipped.
-HEALTH_SYNC_SETTLE_SECONDS = env.int("HEALTH_SYNC_SETTLE_SECONDS", default=2)
+# GET /health/sync/ serves a change once it is this old, so a write stamped before a cursor was
+# handed out but committed after it (a long batch or range delete) is not skipped.
+HEALTH_SYNC_SETTLE_SECONDS = env.int("HEALTH_SYNC_SETTLE_SECONDS", default=10)
 # Deleted samples are reported to sync clients for this long.
 HEALTH_TOMBSTONE_DAYS = env.int("HEALTH_TOMBSTONE_DAYS", default=90)
 

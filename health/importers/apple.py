@@ -120,6 +120,8 @@ TYPE_NAME_MAX_LENGTH = 100
 OTHER_TYPES = "(other types)"
 # One top-level element is held whole until its end tag: a day-long workout route has ~90,000 locations.
 MAX_DESCENDANTS = 200_000
+# Characters of text between two tags (exports have none but indentation).
+MAX_TEXT = 1_000_000
 ACTIVITY_SUMMARY_SOURCE = "Apple Health"
 
 _WORKOUT_DISTANCE_PREFIX = "HKQuantityTypeIdentifierDistance"
@@ -195,10 +197,12 @@ class _TopLevelBuilder(TreeBuilder):
         self.lines: deque[int] = deque()
         self._depth = 0
         self._descendants = 0
+        self._text = 0
 
     def start(self, tag: str, attrs: dict[str, str], /) -> Element:
         element = super().start(tag, attrs)
         self._depth += 1
+        self._text = 0
         if self._depth == 2:
             self.lines.append(self.expat.CurrentLineNumber)
             self._descendants = 0
@@ -215,7 +219,18 @@ class _TopLevelBuilder(TreeBuilder):
 
     def end(self, tag: str, /) -> Element:
         self._depth -= 1
+        self._text = 0
         return super().end(tag)
+
+    def data(self, data: str, /) -> None:
+        # An export keeps everything in attributes; a long run of text is damage or an attack on memory.
+        self._text += len(data)
+        if self._text > MAX_TEXT:
+            raise ImportFileError(
+                f"line {self.expat.CurrentLineNumber}: more than {MAX_TEXT:,} characters of text; "
+                "the export looks damaged."
+            )
+        super().data(data)
 
 
 class _ExportReader:
@@ -429,8 +444,15 @@ class _ExportReader:
             if not (math.isfinite(value) and METRICS[code].in_range(value)):
                 self._invalid("ActivitySummary", line, f"{attribute} {raw[:40]} is out of range")
                 continue
+            # Keyed by the calendar day, not its instants: importing again after a time-zone change
+            # must find the same row, not add a second total for the day.
             yield ImportedSample(
-                metric=code, value=value, start_time=start, end_time=end, source_name=ACTIVITY_SUMMARY_SOURCE
+                metric=code,
+                value=value,
+                start_time=start,
+                end_time=end,
+                source_name=ACTIVITY_SUMMARY_SOURCE,
+                external_id=f"apple-summary:{day.isoformat()}:{code}",
             )
 
     def _invalid(self, kind: str, line: int, message: str) -> None:

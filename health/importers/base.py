@@ -32,6 +32,7 @@ class ImportedSample:
     source_name: str = ""  # the app or device that recorded it, as the file names it (<= 100 chars)
     device: str = ""  # <= 200 chars
     external_id: str = ""  # the file's own id when it has one; "" → a deterministic id from the values
+    version: int = 1  # the source's revision of the record, when it keeps one: a higher one replaces the stored row
 
 
 @dataclass(slots=True)

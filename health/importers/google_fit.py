@@ -69,9 +69,11 @@ def _read(rows: Iterator[list[str]], zone: tzinfo, stats: ImportStats) -> Iterat
         raw_day = row[date_index].strip() if date_index < len(row) else ""
         try:
             day = date.fromisoformat(raw_day)
+            if not 1970 <= day.year <= 2200:
+                raise ValueError(raw_day)
         except ValueError:
             stats.invalid["Date"] += 1
-            stats.error(f"line {line}: unreadable date {raw_day[:40]!r}; the row is left out")
+            stats.error(f"line {line}: unreadable or implausible date {raw_day[:40]!r}; the row is left out")
             continue
         # As UTC instants: subtracting two times of one ZoneInfo ignores a DST change between them.
         start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
@@ -97,10 +99,17 @@ def _read(rows: Iterator[list[str]], zone: tzinfo, stats: ImportStats) -> Iterat
                 stats.invalid[name] += 1
                 stats.error(f"line {line}: {name}: {cell[:40]} is outside {code}'s range")
                 continue
+            # Keyed by the calendar day, not its instants: importing again after a time-zone change
+            # must find the same row, not add a second total for the day.
+            key = f"google-fit:{day.isoformat()}:{code}"
             if span == NOON:
-                yield ImportedSample(metric=code, value=value, start_time=noon, end_time=noon, source_name=SOURCE_NAME)
+                yield ImportedSample(
+                    metric=code, value=value, start_time=noon, end_time=noon, source_name=SOURCE_NAME, external_id=key
+                )
             else:
-                yield ImportedSample(metric=code, value=value, start_time=start, end_time=end, source_name=SOURCE_NAME)
+                yield ImportedSample(
+                    metric=code, value=value, start_time=start, end_time=end, source_name=SOURCE_NAME, external_id=key
+                )
 
 
 def _line(rows: Iterator[list[str]]) -> int:

@@ -18,7 +18,8 @@ as its instant is unknown). Units follow the Kotlin units' property names: ``dis
 ``volume.inMilliliters``. ``metadata.id`` becomes ``external_id`` (suffixed ``:<n>`` for the samples of a
 HeartRateRecord or the stages of a SleepSessionRecord, ``:systolic`` / ``:diastolic`` for blood pressure);
 ``metadata.dataOrigin`` (the writing app's package) becomes the source, ``metadata.device`` the device (a string,
-or an object whose ``manufacturer`` and ``model`` are used).
+or an object whose ``manufacturer`` and ``model`` are used). ``metadata.clientRecordVersion`` (else
+``metadata.lastModifiedTime``, as seconds since 1970) is the version: an edited record replaces the stored one.
 
 Types read: StepsRecord, DistanceRecord, ActiveCaloriesBurnedRecord, HeartRateRecord (``samples``:
 ``[{time, beatsPerMinute}]``), RestingHeartRateRecord, HeartRateVariabilityRmssdRecord, OxygenSaturationRecord,
@@ -384,6 +385,7 @@ def _sample(
         external_id = record_id[: ID_MAX_LENGTH - len(suffix)] + suffix
     origin = metadata.get("dataOrigin")
     return ImportedSample(
+        version=_version(metadata),
         metric=code,
         value=value,
         start_time=start,
@@ -393,6 +395,23 @@ def _sample(
         device=_device(metadata.get("device")),
         external_id=external_id,
     )
+
+
+def _version(metadata: dict[str, Any]) -> int:
+    """The record's revision: an edited record comes back with a later ``lastModifiedTime`` (or a higher
+    ``clientRecordVersion``) and must replace the stored sample; seconds since 1970 fit the column to 2038."""
+    raw = metadata.get("clientRecordVersion")
+    if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw < 2**31:
+        return raw
+    modified = metadata.get("lastModifiedTime")
+    if isinstance(modified, str):
+        try:
+            moment = datetime.fromisoformat(modified)
+        except ValueError:
+            return 1
+        if moment.tzinfo is not None and 1 <= moment.timestamp() < 2**31:
+            return int(moment.timestamp())
+    return 1
 
 
 def _device(raw: Any) -> str:

@@ -366,6 +366,23 @@ def test_apple_other_xml_is_not_an_export() -> None:
     assert apple(b"<HealthData/>") == ([], ImportStats())
 
 
+def test_apple_elements_that_would_fill_memory_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImportFileError, match="characters of text"):
+        apple(b"<HealthData>" + b"x" * 1_100_000 + b"</HealthData>")
+
+    monkeypatch.setattr("health.importers.apple.MAX_DESCENDANTS", 10)
+    locations = "".join(
+        f'<Location date="2024-01-01 08:00:{n:02d} -0700" latitude="1" longitude="2"/>' for n in range(11)
+    )
+    workout = (
+        '<Workout workoutActivityType="HKWorkoutActivityTypeRunning" sourceName="W" '
+        'startDate="2024-01-01 08:00:00 -0700" endDate="2024-01-01 08:30:00 -0700">'
+        f'<WorkoutRoute sourceName="P" startDate="x" endDate="y">{locations}</WorkoutRoute></Workout>'
+    )
+    with pytest.raises(ImportFileError, match="holds more than 10 others"):
+        apple(health_data(workout))
+
+
 # Apple Health: size
 
 
@@ -498,7 +515,7 @@ def test_google_fit_columns_by_name_and_bad_cells() -> None:
     assert stats.skipped == Counter({"Some new column": 1})
     assert stats.errors == [
         "line 3: Step Count: -5 is outside steps's range",
-        "line 4: unreadable date 'yesterday'; the row is left out",
+        "line 4: unreadable or implausible date 'yesterday'; the row is left out",
         "line 6: Step Count: unreadable value 'abc'",
     ]
 
@@ -664,9 +681,15 @@ def test_zipped_export_folder(tmp_path: Path) -> None:
     check(path)
 
     with open_export(str(path), max_uncompressed=100 * MB, max_ratio=100) as export:
-        items = list(read_apple_health(export.xml, stats=ImportStats(), zone=LOS_ANGELES))
+        routes: dict[str, bytes | None] = {}
+        items = []
+        for item in read_apple_health(export.xml, stats=ImportStats(), zone=LOS_ANGELES):
+            items.append(item)
+            if isinstance(item, ImportedWorkout):  # read while export.xml is still being streamed
+                routes[item.route_path] = export.read_member(item.route_path)
+        assert len(items) == 7
         (run,) = [item for item in items if isinstance(item, ImportedWorkout)]
-        route = export.read_member(run.route_path)
+        route = routes[run.route_path]
         assert route is not None
         assert len(route_points_from_gpx(route)) == 3
         assert export.read_member("/" + run.route_path) == route

@@ -41,7 +41,11 @@ def all_files() -> list[tuple[str, str, bytes]]:
     return [
         ("apple_health", "export.xml", (DATA / "apple_health" / "export.xml").read_bytes()),
         ("apple_health", "export.zip", apple_zip()),
-        ("google_fit_daily_csv", "Daily activity metrics.csv", (DATA / "google_fit" / "Daily activity metrics.csv").read_bytes()),
+        (
+            "google_fit_daily_csv",
+            "Daily activity metrics.csv",
+            (DATA / "google_fit" / "Daily activity metrics.csv").read_bytes(),
+        ),
     ]
 
 
@@ -103,7 +107,9 @@ def test_bad_uploads_are_refused_and_store_nothing(user, user_client, django_cap
         assert response.status_code == 400, (name, response.content)
         assert words in response.json()["detail"]
     assert user_client.post(URL, {"file": SimpleUploadedFile("x.xml", b"<a/>")}, format="multipart").status_code == 400
-    wrong = user_client.post(URL, {"format": "fitbit", "file": SimpleUploadedFile("x.xml", b"<a/>")}, format="multipart")
+    wrong = user_client.post(
+        URL, {"format": "fitbit", "file": SimpleUploadedFile("x.xml", b"<a/>")}, format="multipart"
+    )
     assert wrong.status_code == 400
     assert not HealthImport.unscoped.exists()
     assert not HealthSample.unscoped.exists()
@@ -112,7 +118,8 @@ def test_bad_uploads_are_refused_and_store_nothing(user, user_client, django_cap
 @override_settings(HEALTH_IMPORT_MAX_BYTES=1000)
 def test_an_upload_over_the_limit_is_413(user_client) -> None:
     response = user_client.post(
-        URL, {"format": "apple_health", "file": SimpleUploadedFile("export.xml", b"<HealthData>" + b" " * 5000)},
+        URL,
+        {"format": "apple_health", "file": SimpleUploadedFile("export.xml", b"<HealthData>" + b" " * 5000)},
         format="multipart",
     )
     assert response.status_code == 413
@@ -168,7 +175,8 @@ def test_imports_list_and_api_key_uploads_for_a_user(tenant, user, django_captur
     data = (DATA / "apple_health" / "export.xml").read_bytes()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            URL, {"user": user.pk, "format": "apple_health", "file": SimpleUploadedFile("export.xml", data)},
+            URL,
+            {"user": user.pk, "format": "apple_health", "file": SimpleUploadedFile("export.xml", data)},
             format="multipart",
         )
     assert response.status_code == 202

@@ -247,8 +247,8 @@ def test_weight_and_measurement_endpoints(user, user_client) -> None:
         "/api/v1/health/weight/", {"value": 176.4, "unit": "lb", "measured_at": at(2)}, format="json"
     )
     assert weight.status_code == 201, weight.content
-    assert weight.json()[0]["metric"] == "body_weight"
-    assert weight.json()[0]["value"] == pytest.approx(80.014, abs=0.001)
+    assert weight.json()["samples"][0]["metric"] == "body_weight"
+    assert weight.json()["samples"][0]["value"] == pytest.approx(80.014, abs=0.001)
     user.profile.refresh_from_db()
     assert user.profile.weight_kg == Decimal("80.01")
     measured = user_client.post(
@@ -257,7 +257,7 @@ def test_weight_and_measurement_endpoints(user, user_client) -> None:
         format="json",
     )
     assert measured.status_code == 201, measured.content
-    by_metric = {row["metric"]: row["value"] for row in measured.json()}
+    by_metric = {row["metric"]: row["value"] for row in measured.json()["samples"]}
     assert by_metric == pytest.approx({"waist_circumference": 81.28, "hips_circumference": 96.52, "body_fat": 18.5})
     listed = user_client.get("/api/v1/health/measurements/").json()["results"]
     assert {row["metric"] for row in listed} == set(by_metric)
