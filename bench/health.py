@@ -129,6 +129,43 @@ def measure(base_url: str, token: str, dsn: str, user_email: str) -> dict[str, A
     return results
 
 
+def summary_latency(base_url: str, token: str, seeded: dict[str, str], runs: int = 40) -> dict[str, Any]:
+    """The day summary of the 1,000,000-sample user's heart rate over 30 and 365 days, one request at a
+    time (the client's view: HTTP, gunicorn, the query, the response): p50 / p95 / p99 of ``runs``."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=120)
+    out: dict[str, Any] = {}
+    for label, first in (("30 days", seeded["month_start"]), ("365 days", seeded["year_start"])):
+        path = f"/api/v1/health/summary/?metric=heart_rate&bucket=day&start={first}&end={seeded['today']}"
+        times: list[float] = []
+        samples = 0
+        for run in range(runs + 2):  # two to warm up
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"summary answered {response.status}: {payload[:300]!r}")
+            if run >= 2:
+                times.append(time.perf_counter() - started)
+            samples = sum(bucket["count"] for bucket in json.loads(payload)["buckets"])
+        times.sort()
+        out[label] = {
+            "samples_aggregated": samples,
+            "requests": runs,
+            "p50_ms": round(_percentile(times, 50) * 1000, 1),
+            "p95_ms": round(_percentile(times, 95) * 1000, 1),
+            "p99_ms": round(_percentile(times, 99) * 1000, 1),
+        }
+    conn.close()
+    return out
+
+
+def _percentile(ordered: list[float], pct: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
 def format_table(result: dict[str, Any]) -> str:
     lines = [
         "health ingestion (POST /health/data/batch/ vs COPY of the same rows, medians)",

@@ -698,6 +698,15 @@ def main() -> int:
             ingestion = health_bench.measure(
                 server.base_url, seeded["health-data"]["jwt"], DATABASE_URL, BENCH_HEALTH_EMAIL
             )
+            say("health summary over a user with 1,000,000 samples, one request at a time")
+            summaries = health_bench.summary_latency(
+                server.base_url, seeded["health-data"]["jwt"], seeded["health-summary-30d"]
+            )
+            for label, row in summaries.items():
+                say(
+                    f"health summary {label} ({row['samples_aggregated']:,} samples): p50 {row['p50_ms']} ms, "
+                    f"p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms"
+                )
             for size, row in ingestion.items():
                 say(
                     f"health ingestion {size}: API {row['api_samples_per_s']:,} samples/s, COPY "
@@ -744,6 +753,7 @@ def main() -> int:
         "endpoints": rows,
         "webhooks": hooks,
         "health_ingestion": ingestion,
+        "health_summary": summaries,
         "apple_import": apple,
         "profile": {key: value for key, value in profiled.items() if key != "top"} | {"file": PROFILE_FILE.name},
     }

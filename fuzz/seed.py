@@ -219,6 +219,45 @@ def seed() -> dict[str, Any]:
             ids += [session.pk, record.pk, enrollment.pk]
         return ids
 
+    def health(user_ids: list[int]) -> list[int]:
+        """Each user: a weight, a measurement, steps and a night's sleep, a tombstone, and an import."""
+        from datetime import UTC, datetime, timedelta
+
+        from health.ingest import clean_sample, upsert
+        from health.models import HealthImport, HealthSample, SampleTombstone
+
+        ids: list[int] = []
+        now = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+        for user in User.objects.filter(pk__in=user_ids):
+            items = [
+                {"metric": "body_weight", "value": 72.5, "start_time": now.isoformat()},
+                {"metric": "waist_circumference", "value": 81, "start_time": now.isoformat()},
+                {"metric": "steps", "value": 4000, "start_time": (now - timedelta(hours=3)).isoformat()},
+                {
+                    "metric": "sleep",
+                    "stage": "deep",
+                    "start_time": (now - timedelta(hours=6)).isoformat(),
+                    "end_time": (now - timedelta(hours=5)).isoformat(),
+                },
+            ]
+            rows = [clean_sample(item, prefix="", default_source="manual", now=now) for item in items]
+            upsert(tenant_id=user.tenant_id, user_id=user.pk, rows=rows)
+            ids += list(HealthSample.unscoped.filter(user=user).values_list("id", flat=True))
+            SampleTombstone.objects.create(
+                tenant_id=user.tenant_id,
+                user=user,
+                sample_id=0,
+                metric="steps",
+                source="manual",
+                external_id="gone",
+                deleted_at=now,
+            )
+            record = HealthImport.objects.create(
+                tenant_id=user.tenant_id, user=user, format="apple_health", status="succeeded", file_name="export.zip"
+            )
+            ids.append(record.pk)
+        return ids
+
     plan_ids = [*plans(), *catalogue(), *workout_catalogue()]
     key_tenant = tenant("fuzz-key")
     key = api_key_create(tenant=key_tenant, name="fuzz", scopes=list(ALL_SCOPES))
@@ -246,6 +285,9 @@ def seed() -> dict[str, Any]:
     key_lines += training(key_users)
     member_lines += training([member.pk])
     admin_lines += training([admin.pk, *admin_users])
+    key_lines += health(key_users)
+    member_lines += health([member.pk])
+    admin_lines += health([admin.pk, *admin_users])
 
     return {
         "key": {"api_key": key.secret, "ids": [*key_users, *key_notes, *key_lines, *plan_ids]},

@@ -21,6 +21,7 @@ from rest_framework.test import APIRequestFactory
 from authapp.serializers_api_keys import ApiKeyCreatedSerializer, ApiKeySerializer
 from authapp.tests.factories import make_api_key
 from fitcore.api.serializers import CompiledOutputMixin, OutputPlan, RowSerializer
+from health import serializers as health_serializers
 from meal import serializers as meal_serializers
 from meal.models import Food, FoodCategory, MealPlan
 from notification import selectors as notification_selectors
@@ -136,6 +137,7 @@ COMPARED: set[type] = {
     workout_serializers.ExerciseListSerializer,
     workout_serializers.WorkoutListSerializer,
     workout_serializers.ProgramListSerializer,
+    health_serializers.SampleSerializer,
 }
 
 
@@ -414,3 +416,37 @@ def test_workout_rows_render_the_same(people: list[User]) -> None:
                 rows = rows.annotate(is_global=is_global)
             values = rows.values(*plan.columns).get()
             assert plan.render_many([values]) == [drf(serializer_class, rows.get(), {})], serializer_class
+
+
+def test_health_sample_rows_render_the_same(people: list[User]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from health.ingest import clean_sample, upsert
+    from health.models import HealthSample
+
+    user = people[0]
+    now = timezone.now()
+    rows = [
+        clean_sample(item, prefix="", default_source="manual", now=now)
+        for item in (
+            {"metric": "heart_rate", "value": 61.5, "start_time": (now - timedelta(hours=1)).isoformat()},
+            {
+                "metric": "sleep",
+                "stage": "rem",
+                "start_time": (now - timedelta(hours=9)).isoformat(),
+                "end_time": (now - timedelta(hours=8)).isoformat(),
+                "source": "apple_health",
+                "source_name": "Watch",
+                "device": "Watch7,1",
+                "external_id": "abc",
+                "version": 3,
+            },
+        )
+    ]
+    upsert(tenant_id=user.tenant_id, user_id=user.pk, rows=rows)
+    plan = health_serializers.SampleSerializer.row_plan()
+    for sample in HealthSample.unscoped.filter(user=user):
+        values = HealthSample.unscoped.filter(pk=sample.pk).values(*plan.columns).get()
+        assert plan.render_many([values]) == [drf(health_serializers.SampleSerializer, sample, {})]

@@ -338,6 +338,52 @@ def workouts_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, 
     assert isinstance(seen, model(gen, "PaginatedSessionListList")) and len(seen.results) == 2
 
 
+def health_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, as_key: Any) -> None:
+    """Ann's phone syncs a day of samples in one batch (twice: nothing new), logs her weight, reads a
+    summary, the latest values and her weekly report, and syncs incrementally; her partner reads it."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    sample = model(gen, "SampleInputRequest")
+    metric = model(gen, "MetricEnum")
+    samples = [
+        sample(
+            metric=metric("steps"),
+            value=500.0 + i,
+            start_time=now - datetime.timedelta(hours=10 - i),
+            end_time=now - datetime.timedelta(hours=10 - i, minutes=-10),
+            external_id=f"phone-{i}",
+        )
+        for i in range(8)
+    ] + [sample(metric=metric("heart_rate"), value=1.1, unit="count/s", start_time=now - datetime.timedelta(hours=1))]
+    batch = model(gen, "BatchInputRequest")(samples=samples)
+    first = api(gen, "health.health_data_batch_create").sync(client=ann, body=batch)
+    assert isinstance(first, model(gen, "BatchResult")) and (first.created, first.unchanged) == (9, 0)
+    again = api(gen, "health.health_data_batch_create").sync(client=ann, body=batch)
+    assert (again.created, again.unchanged) == (0, 9)
+
+    weighed = api(gen, "health.health_weight_create").sync(
+        client=ann,
+        body=model(gen, "WeightInputRequest")(
+            value=134.0, unit=model(gen, "WeightUnitEnum")("lb"), measured_at=now - datetime.timedelta(minutes=5)
+        ),
+    )
+    assert abs(weighed.samples[0].value - 134 * 0.45359237) < 1e-9
+    assert api(gen, "users.users_me_retrieve").sync(client=ann).profile.weight_kg == 60.78
+
+    day = api(gen, "health.health_summary_retrieve").sync(client=ann, metric=metric("steps"))
+    assert isinstance(day, model(gen, "Summary")) and sum(b.sum_ for b in day.buckets) == sum(500 + i for i in range(8))
+    latest = {row.metric.value: row.sample.value for row in api(gen, "health.health_data_latest_list").sync(client=ann)}
+    assert latest["heart_rate"] == 66.0 and latest["steps"] == 507.0
+    report = api(gen, "health.health_reports_weekly_retrieve").sync(client=ann)
+    assert isinstance(report, model(gen, "WeeklyReport"))
+
+    synced = api(gen, "health.health_sync_retrieve").sync(client=ann)
+    assert isinstance(synced, model(gen, "Sync")) and synced.next_cursor
+
+    partner = as_key(make_api_key(tenant, scopes=["health:read"]).secret)
+    seen = api(gen, "health.health_data_list").sync(client=partner, user=ann_id, metric=metric("steps"))
+    assert isinstance(seen, model(gen, "PaginatedSampleList")) and len(seen.results) == 8
+
+
 def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
     gen = client_package
     anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
@@ -422,6 +468,7 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
     # --- nutrition: Ann (profile complete) eats by plan; her app's backend reads her diary -----
     nutrition_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
     workouts_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key, anonymous=anonymous)
+    health_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
 
     pair = api(gen, "auth.auth_token_refresh_create").sync(
         client=anonymous, body=model(gen, "SessionRefreshRequest")(refresh=signed_in.refresh)
