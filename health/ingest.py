@@ -231,8 +231,8 @@ _PG_UPSERT = f"""
 WITH written AS (
     INSERT INTO health_sample ({_COLUMNS})
     SELECT %s, %s, m, v, st, s, e, src, sn, d, x, ver, %s, %s
-    FROM unnest(%s::varchar[], %s::float8[], %s::varchar[], %s::timestamptz[], %s::timestamptz[],
-                %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::int[])
+    FROM unnest(%b::varchar[], %b::float8[], %b::varchar[], %b::timestamptz[], %b::timestamptz[],
+                %b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[], %b::int[])
          AS t(m, v, st, s, e, src, sn, d, x, ver)
     {_ON_CONFLICT}
     RETURNING (xmax = 0) AS inserted
@@ -261,10 +261,16 @@ def upsert(*, tenant_id: int, user_id: int, rows: Sequence[Row], now: datetime |
 
 
 def _upsert_postgresql(tenant_id: int, user_id: int, rows: Sequence[Row], now: datetime) -> tuple[int, int]:
+    """Server-side binding with the arrays in binary (``%b``): Django's cursors bind on the client,
+    which writes each array out as quoted text (half the time of a 10,000-row batch went to escaping)."""
+    import psycopg
+
     columns = list(zip(*rows, strict=True))
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    raw = connection.connection
+    with psycopg.Cursor(raw) as cursor:
         cursor.execute(_PG_UPSERT, [tenant_id, user_id, now, now, *map(list, columns)])
-        created, written = cursor.fetchone()
+        created, written = cursor.fetchone()  # type: ignore[misc]
     return int(created), int(written)
 
 

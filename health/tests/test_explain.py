@@ -1,6 +1,6 @@
 """The summary's query uses the (tenant, user, metric, start_time) index on PostgreSQL, and so does
-the latest-per-metric probe: checked on the plan, with enough rows that a sequential scan would win
-were the index unusable."""
+the latest-per-metric probe: checked on the plan, with enough rows (eight metrics, as a synced
+phone and watch write them) that a sequential scan would win were the index unusable."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def crowded(tenant):
                 """
                 INSERT INTO health_sample (tenant_id, user_id, metric, value, stage, start_time, end_time, source,
                                            source_name, device, external_id, version, created_at, updated_at)
-                SELECT %s, %s, CASE WHEN g %% 4 = 0 THEN 'steps' ELSE 'heart_rate' END, 60, '',
+                SELECT %s, %s, (ARRAY['heart_rate', 'steps', 'active_energy', 'basal_energy', 'distance',
+                                      'hrv_sdnn', 'spo2', 'respiratory_rate'])[g %% 8 + 1], 60, '',
                        %s - g * interval '5 minutes', %s - g * interval '5 minutes', 'partner', '', '',
                        'e' || g, 1, %s, %s
                 FROM generate_series(1, %s) AS g
