@@ -259,6 +259,13 @@ def import_run(*, import_id: int) -> None:
     )
     if counts.created or counts.updated:
         after_ingest(tenant_id=user.tenant_id, user_id=user.pk, written=written)
+    if workouts:
+        from workout.services import achievements_after_import
+
+        try:
+            achievements_after_import(user)
+        except Exception:  # the import itself is done; achievements are evaluated again on the next session
+            logger.exception("achievements after a health import failed", extra={"import_id": record.pk})
     if record.file.name:
         record.file.storage.delete(record.file.name)
     notify(
@@ -432,7 +439,7 @@ def _import_workout(user: User, item: ImportedWorkout, read_member: Any, stats: 
     # In UTC: the same workout exported from another time zone is the same session.
     external_id = f"apple:{item.started_at.astimezone(UTC).isoformat()}:{item.sport}"[:200]
     with transaction.atomic():
-        session_from_activity(user, parsed, external_id=external_id)
+        session_from_activity(user, parsed, external_id=external_id, evaluate_achievements=False)
     return 1
 
 

@@ -648,10 +648,14 @@ def _import_failed(record: ActivityImport, message: str) -> None:
         record.file.storage.delete(record.file.name)
 
 
-def session_from_activity(user: User, parsed: ParsedActivity, *, external_id: str) -> WorkoutSession:
+def session_from_activity(
+    user: User, parsed: ParsedActivity, *, external_id: str, evaluate_achievements: bool = True
+) -> WorkoutSession:
     """The session (and route) of a recorded activity; the same ``external_id`` again is the same session.
 
-    Public for the health app's imports (Apple Health workouts arrive as ParsedActivity too).
+    Public for the health app's imports (Apple Health workouts arrive as ParsedActivity too); an
+    import of hundreds of workouts passes ``evaluate_achievements=False`` and calls
+    ``achievements_after_import`` once at the end.
     """
     data: dict[str, Any] = {
         "sport": parsed.sport[:32],
@@ -688,8 +692,14 @@ def session_from_activity(user: User, parsed: ParsedActivity, *, external_id: st
     SessionTrack.objects.for_tenant(user.tenant_id).update_or_create(
         session=session, defaults={"tenant_id": user.tenant_id, "points": points}
     )
-    achievements.evaluate(user)
+    if evaluate_achievements:
+        achievements.evaluate(user)
     return session
+
+
+def achievements_after_import(user: User) -> None:
+    """Achievements earned by sessions imported in bulk (``session_from_activity(evaluate_achievements=False)``)."""
+    achievements.evaluate(user)
 
 
 def _heart_rate(value: int | None) -> int | None:

@@ -86,6 +86,10 @@ def test_apple_status_counts_types(user, user_client, django_capture_on_commit_c
     assert status["workouts_imported"] == 1
     bmi = HealthSample.unscoped.get(user=user, metric="bmi")
     assert bmi.value == pytest.approx(22.5312) and bmi.source == "apple_health"
+    # Achievements are evaluated once after the import, not per workout.
+    from workout.models import UserAchievement
+
+    assert UserAchievement.objects.for_tenant(user.tenant_id).filter(user=user, code="first_workout").exists()
 
 
 def test_bad_uploads_are_refused_and_store_nothing(user, user_client, django_capture_on_commit_callbacks) -> None:

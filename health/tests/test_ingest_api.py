@@ -283,3 +283,25 @@ def test_sqlite_and_postgresql_agree_on_a_mixed_batch(user, user_client) -> None
 def test_times_are_stored_in_utc(user, user_client) -> None:
     user_client.post(ONE, {"metric": "steps", "value": 10, "start_time": "2026-01-05T08:00:00+02:00"}, format="json")
     assert HealthSample.unscoped.get(user=user).start_time == datetime(2026, 1, 5, 6, tzinfo=UTC)
+
+
+def test_a_new_weight_moves_the_nutrition_targets(user, user_client) -> None:
+    from datetime import date
+
+    from users.tests.factories import ProfileFactory
+
+    ProfileFactory.create(
+        user=user,
+        birth_date=date(1986, 6, 15),
+        sex="male",
+        height_cm=Decimal("180"),
+        weight_kg=Decimal("80"),
+        activity_level="moderate",
+        fitness_goal="lose",
+    )
+    before = user_client.get("/api/v1/nutrition/targets/").json()
+    assert before["computed"]["protein_g"] == 160  # 2.0 g/kg while losing
+    user_client.post("/api/v1/health/weight/", {"value": 75, "measured_at": at(1)}, format="json")
+    after = user_client.get("/api/v1/nutrition/targets/").json()
+    assert after["computed"]["protein_g"] == 150
+    assert after["computed"]["kcal"] < before["computed"]["kcal"]

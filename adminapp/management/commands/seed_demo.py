@@ -64,6 +64,7 @@ class Command(BaseCommand):
         self._demo_meal_templates()
         self._demo_exercises(options["verbosity"])
         self._demo_workouts(options["verbosity"])
+        self._demo_health(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
 
     def _demo_plans(self) -> None:
         """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
@@ -156,6 +157,64 @@ class Command(BaseCommand):
             schedule=schedule,
         )
         self.stdout.write(f"  Meal templates: {len(meals)} meals and the plan {DEMO_PLAN_NAME!r}")
+
+    def _demo_health(self, user: User) -> None:
+        """Two weeks of health data for the demo login (steps by the hour, resting heart rate, a weight
+        every other morning, nights with sleep stages), through the ingestion upsert: summaries, the
+        weekly report and sync have something to show. The same day seeded again is the same rows."""
+        from datetime import UTC, datetime, time, timedelta
+
+        from health.ingest import clean_sample
+        from health.services import ingest_rows
+
+        today = datetime.now(UTC).date()
+        items: list[dict[str, Any]] = []
+        for back in range(14, 0, -1):
+            day = today - timedelta(days=back)
+            midnight = datetime.combine(day, time(), tzinfo=UTC)
+            for hour in range(7, 22):
+                steps = 300 + (hour * 37 + back * 53) % 900
+                items.append(
+                    {
+                        "metric": "steps",
+                        "value": steps,
+                        "start_time": (midnight + timedelta(hours=hour)).isoformat(),
+                        "end_time": (midnight + timedelta(hours=hour + 1)).isoformat(),
+                    }
+                )
+            items.append(
+                {
+                    "metric": "resting_heart_rate",
+                    "value": 58 + back % 5,
+                    "start_time": (midnight + timedelta(hours=7)).isoformat(),
+                }
+            )
+            if back % 2 == 0:
+                items.append(
+                    {
+                        "metric": "body_weight",
+                        "value": round(82 - (14 - back) * 0.08, 2),
+                        "start_time": (midnight + timedelta(hours=7, minutes=5)).isoformat(),
+                    }
+                )
+            bedtime = midnight - timedelta(hours=1, minutes=back % 3 * 10)
+            for stage, minutes in (("core", 200), ("deep", 80), ("rem", 95), ("awake", 15), ("core", 60)):
+                items.append(
+                    {
+                        "metric": "sleep",
+                        "stage": stage,
+                        "start_time": bedtime.isoformat(),
+                        "end_time": (bedtime + timedelta(minutes=minutes)).isoformat(),
+                    }
+                )
+                bedtime += timedelta(minutes=minutes)
+        now = datetime.now(UTC)
+        rows = [
+            clean_sample({**item, "source_name": "FitCore demo"}, prefix="", default_source="manual", now=now)
+            for item in items
+        ]
+        counts = ingest_rows(user=user, rows=rows)
+        self.stdout.write(f"  Health: {len(rows)} samples over 14 days for {user.email} (created {counts.created})")
 
     def _demo_inbox(self, user: User) -> None:
         """A few notifications to look at in GET /api/v1/notifications/ (dedupe keys: seeded once)."""
