@@ -26,7 +26,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend, FilterSet, UtcDateTimeFilter
 from fitcore.api.pagination import CursorPagination, LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
-from fitcore.api.schema import problem_response
+from fitcore.api.schema import ACTING_USER, OBJECT_ID, problem_response
 from fitcore.api.tenancy import TenantScopedViewSet, acting_user, is_api_key, owner_for_write
 from users.models import User
 
@@ -55,10 +55,8 @@ from .serializers import (
 )
 
 TAGS = ["health"]
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The object's id.")
-USER = OpenApiParameter(
-    "user", OpenApiTypes.INT, required=False, description="API keys: whose data (required); users: leave it out."
-)
+ID = OBJECT_ID
+USER = ACTING_USER
 LIST_USER = OpenApiParameter(
     "user", OpenApiTypes.INT, required=False, description="API keys: only this user's samples. Users: leave it out."
 )

@@ -28,7 +28,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend, OrderingFilter
 from fitcore.api.pagination import LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
-from fitcore.api.schema import AutoSchema, problem_response
+from fitcore.api.schema import ACTING_USER, OBJECT_ID, AutoSchema, problem_response
 from fitcore.api.serializers import validate_whole_list
 from fitcore.api.tenancy import (
     TenantScopedViewSet,
@@ -74,10 +74,8 @@ from .targets import MissingProfileData
 
 TAGS = ["nutrition"]
 MAX_SUMMARY_DAYS = 92
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The object's id.")
-USER = OpenApiParameter(
-    "user", OpenApiTypes.INT, required=False, description="API keys: whose data (required); users: leave it out."
-)
+ID = OBJECT_ID
+USER = ACTING_USER
 NOT_FOUND = problem_response("No such object, or not yours.")
 # What an endpoint about one user (``acting_user``) may answer besides its own codes.
 FOR_USER = {

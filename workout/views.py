@@ -29,7 +29,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -43,7 +42,7 @@ from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend, OrderingFilter
 from fitcore.api.pagination import CursorPagination, LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess, ScopedAccessOrAnonymousRead
-from fitcore.api.schema import problem_response
+from fitcore.api.schema import ACTING_USER, OBJECT_ID, problem_response
 from fitcore.api.serializers import validate_whole_list
 from fitcore.api.tenancy import (
     TenantScopedViewSet,
@@ -110,10 +109,8 @@ from .serializers import (
 )
 
 TAGS = ["workouts"]
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The object's id.")
-USER = OpenApiParameter(
-    "user", OpenApiTypes.INT, required=False, description="API keys: whose data (required); users: leave it out."
-)
+ID = OBJECT_ID
+USER = ACTING_USER
 NOT_FOUND = problem_response("No such object, or not visible to you.")
 FOR_USER = {
     400: problem_response("API keys: `?user=` missing or not an id.", validation=True),

@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from .permissions import IsEndUser, ScopedAccess, ScopedAccessOrAnonymousRead
@@ -243,6 +244,13 @@ class AutoSchema(SpectacularAutoSchema):
             or getattr(view, "ordering_fields", None)
             or (self._is_list_view() and getattr(view, "pagination_class", None))
         )
+
+
+# The two parameters every per-user area documents alike (nutrition, workouts, health).
+OBJECT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The object's id.")
+ACTING_USER = OpenApiParameter(
+    "user", OpenApiTypes.INT, required=False, description="API keys: whose data (required); users: leave it out."
+)
 
 
 def problem_response(description: str, *, validation: bool = False) -> OpenApiResponse:
