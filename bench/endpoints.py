@@ -419,9 +419,37 @@ def seed_health() -> dict[str, str]:
             """,
             [user.tenant_id, user.pk, now, step, now, step, now, now, BENCH_HEALTH_SAMPLES],
         )
+        # A year of morning weights and weekly waist measurements for the weight and measurement logs.
+        cursor.execute(
+            """
+            INSERT INTO health_sample (tenant_id, user_id, metric, value, stage, start_time, end_time, source,
+                                       source_name, device, external_id, version, created_at, updated_at)
+            SELECT %s, %s, m.metric, m.base - d * 0.01, '', %s - d * interval '1 day', %s - d * interval '1 day',
+                   'manual', 'Scale', '', m.metric || ':' || d, 1, %s, %s
+            FROM generate_series(1, 365) AS d,
+                 (VALUES ('body_weight', 84.0, 1), ('waist_circumference', 95.0, 7)) AS m(metric, base, every)
+            WHERE d %% m.every = 0
+            """,
+            [user.tenant_id, user.pk, now, now, now, now],
+        )
         # As autovacuum leaves an insert-mostly table (PostgreSQL 13+ vacuums after inserts too): the
         # visibility map set, so the summary's covering index answers without reading the table.
         cursor.execute("VACUUM ANALYZE health_sample")
+    from health.models import HealthImport
+
+    HealthImport.objects.bulk_create(
+        HealthImport(
+            tenant_id=user.tenant_id,
+            user=user,
+            format="apple_health",
+            status="succeeded",
+            file_name=f"export-{n}.zip",
+            file_size=50_000_000,
+            read_counts={"HKQuantityTypeIdentifierHeartRate": 900_000, "Workout": 120},
+            sample_counts={"created": 900_000, "updated": 0, "unchanged": 0},
+        )
+        for n in range(5)
+    )
     local_today = now.date()
     return {
         "jwt": issue_token_pair(user)["access"],
@@ -490,6 +518,10 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("health-data", "/api/v1/health/data/?metric=heart_rate&page_size=100", auth="jwt", seed=seed_health),
     Endpoint("health-latest", "/api/v1/health/data/latest/", auth="jwt", seed=seed_health),
     Endpoint("health-sync", "/api/v1/health/sync/?limit=500", auth="jwt", seed=seed_health),
+    Endpoint("health-weight", "/api/v1/health/weight/", auth="jwt", seed=seed_health),
+    Endpoint("health-measurements", "/api/v1/health/measurements/", auth="jwt", seed=seed_health),
+    Endpoint("health-imports", "/api/v1/health/imports/", auth="jwt", seed=seed_health),
+    Endpoint("health-report", "/api/v1/health/reports/weekly/", auth="jwt", seed=seed_health),
     Endpoint(
         "health-summary-30d",
         "/api/v1/health/summary/?metric=heart_rate&bucket=day&start={month_start}&end={today}",

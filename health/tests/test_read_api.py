@@ -292,3 +292,45 @@ def test_dashboard_and_export_sections(user, user_client) -> None:
     assert dashboard["sections"]["health"]["latest"]["body_weight"]["value"] == 77.7
     export = user_client.get("/api/v1/users/me/export/").json()
     assert [row["value"] for row in export["sections"]["health"]["samples"]] == [77.7]
+
+
+def test_queries_stay_constant_as_the_data_grows(user, user_client, django_assert_max_num_queries) -> None:
+    from health.models import HealthImport
+
+    start = timezone.now() - timedelta(days=6)
+    post(
+        user_client,
+        *(sample("body_weight", 80 - i * 0.1, start + timedelta(hours=i)) for i in range(40)),
+        *(sample("waist_circumference", 90, start + timedelta(hours=i)) for i in range(40)),
+        *(sample("steps", 100, start + timedelta(hours=i), 30) for i in range(100)),
+        *(sample("resting_heart_rate", 55, start + timedelta(days=i)) for i in range(6)),
+        *(
+            {
+                "metric": "sleep",
+                "stage": "core",
+                "start_time": (start + timedelta(days=i, hours=1)).isoformat(),
+                "end_time": (start + timedelta(days=i, hours=7)).isoformat(),
+            }
+            for i in range(6)
+        ),
+    )
+    for n in range(12):
+        HealthImport.objects.create(tenant=user.tenant, user=user, format="apple_health", file_name=f"e{n}.zip")
+    record = HealthImport.objects.for_tenant(user.tenant).filter(user=user).first()
+    week = (timezone.now() - timedelta(days=3)).date().isoformat()
+    cases = [
+        ("/api/v1/health/weight/", 2),
+        ("/api/v1/health/measurements/", 2),
+        ("/api/v1/health/imports/", 2),
+        (f"/api/v1/health/imports/{record.pk}/", 2),
+        ("/api/v1/health/summary/?metric=steps", 2),
+        ("/api/v1/health/summary/?metric=sleep", 2),
+        ("/api/v1/health/sync/", 3),  # samples and tombstones
+        # weight (2), steps, sleep, resting heart rate, and the workouts and nutrition sections
+        (f"/api/v1/health/reports/weekly/?week={week}", 11),
+    ]
+    for url, most in cases:
+        with django_assert_max_num_queries(most):
+            response = user_client.get(url)
+        assert response.status_code == 200, (url, response.content)
+    assert len(user_client.get("/api/v1/health/weight/?page_size=100").json()["results"]) == 40
