@@ -316,7 +316,7 @@ def test_queries_stay_constant_as_the_data_grows(user, user_client, django_asser
     )
     for n in range(12):
         HealthImport.objects.create(tenant=user.tenant, user=user, format="apple_health", file_name=f"e{n}.zip")
-    record = HealthImport.objects.for_tenant(user.tenant).filter(user=user).first()
+    record = HealthImport.objects.for_tenant(user.tenant).filter(user=user).latest("id")
     week = (timezone.now() - timedelta(days=3)).date().isoformat()
     cases = [
         ("/api/v1/health/weight/", 2),
