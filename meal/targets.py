@@ -60,6 +60,29 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
+def split_macros(kcal: int, protein: int, pattern: str) -> tuple[int, int, int, str]:
+    """Protein (capped at 35 % of energy), carbohydrate and fat in grams for ``kcal``, and how they were split.
+
+    Shared by the computed targets and the adaptive re-planning, which moves the energy and
+    keeps the same rules for the macros.
+    """
+    # Protein never takes more than 35 % of energy, however heavy the person.
+    protein = min(protein, round(kcal * 0.35 / 4))
+    if pattern == "keto":
+        carbs = KETO_CARB_G
+        fat = round((kcal - 4 * protein - 4 * carbs) / 9)
+        split = "ketogenic: carbohydrate fixed at 25 g, fat the rest"
+    elif pattern == "low_carb":
+        carbs = round(kcal * LOW_CARB_SHARE / 4)
+        fat = round((kcal - 4 * protein - 4 * carbs) / 9)
+        split = "low carb: carbohydrate 25 % of energy, fat the rest"
+    else:
+        fat = round(kcal * FAT_SHARE / 9)
+        carbs = round((kcal - 4 * protein - 9 * fat) / 4)
+        split = "fat 30 % of energy, carbohydrate the rest"
+    return protein, max(carbs, 0), max(fat, 0), split
+
+
 def compute(profile: Profile, today: date) -> tuple[Targets, dict[str, Any]]:
     """The computed targets and an explanation (``method``, ``inputs``, intermediate values).
 
@@ -83,21 +106,7 @@ def compute(profile: Profile, today: date) -> tuple[Targets, dict[str, Any]]:
     kcal = round(max(adjusted, floor))
 
     protein_per_kg = PROTEIN_G_PER_KG[goal] * (1.1 if pattern == "vegan" else 1.0)
-    protein = round(weight * protein_per_kg)
-    # Protein never takes more than 35 % of energy, however heavy the person.
-    protein = min(protein, round(kcal * 0.35 / 4))
-    if pattern == "keto":
-        carbs = KETO_CARB_G
-        fat = round((kcal - 4 * protein - 4 * carbs) / 9)
-        split = "ketogenic: carbohydrate fixed at 25 g, fat the rest"
-    elif pattern == "low_carb":
-        carbs = round(kcal * LOW_CARB_SHARE / 4)
-        fat = round((kcal - 4 * protein - 4 * carbs) / 9)
-        split = "low carb: carbohydrate 25 % of energy, fat the rest"
-    else:
-        fat = round(kcal * FAT_SHARE / 9)
-        carbs = round((kcal - 4 * protein - 9 * fat) / 4)
-        split = "fat 30 % of energy, carbohydrate the rest"
+    protein, carbs, fat, split = split_macros(kcal, round(weight * protein_per_kg), pattern)
     explanation = {
         "method": "mifflin_st_jeor",
         "formula": "BMR = 10*weight_kg + 6.25*height_cm - 5*age + s; TDEE = BMR * activity_factor; "
