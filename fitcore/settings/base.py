@@ -268,6 +268,12 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
     else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 )
 
+# --- Generated plans: the optional LLM (fitcore.llm, meal.planning, workout.planning) ---
+# Empty key: the optimizer and the rule-based generator work alone (the default).
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=20.0)
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
@@ -458,6 +464,10 @@ REST_FRAMEWORK: dict[str, Any] = {
         # Partner messages (POST /notifications/send/), per API key or tenant admin.
         "notification_send": env("THROTTLE_RATE_NOTIFICATION_SEND", default="120/min"),
         "payments": env("THROTTLE_RATE_PAYMENTS", default="30/min"),
+        # Generated meal plans and workout programs (an optimization, maybe an LLM call each):
+        # the quota per user, and per API key for all the users it generates for.
+        "generation": env("THROTTLE_RATE_GENERATION", default="30/hour"),
+        "generation_api_key": env("THROTTLE_RATE_GENERATION_API_KEY", default="2000/day"),
     },
     "DEFAULT_SCHEMA_CLASS": "fitcore.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "fitcore.api.exceptions.problem_exception_handler",
