@@ -55,18 +55,27 @@ class WorkoutVideoInline(admin.TabularInline):
 
 class WorkoutExerciseInline(admin.TabularInline):
     model = WorkoutExercise
-    fields = ["position", "exercise", "target_sets", "target_reps", "target_duration_seconds", "rest_seconds"]
+    fields = [
+        "position",
+        "exercise",
+        "target_sets",
+        "target_reps",
+        "target_duration_seconds",
+        "rest_seconds",
+        "warmup_sets",
+    ]
     autocomplete_fields = ["exercise"]
     extra = 0
 
 
 @admin.register(Workout)
 class WorkoutAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "difficulty", "duration_minutes", "is_premium", "published", "tenant"]
+    list_display = ["title", "category", "difficulty", "duration_minutes", "is_premium", "published", "owner", "tenant"]
     list_filter = ["published", "is_premium", "difficulty", "category"]
-    search_fields = ["title"]
-    list_select_related = ["category", "tenant"]
+    search_fields = ["title", "owner__email"]
+    list_select_related = ["category", "tenant", "owner"]
     autocomplete_fields = ["category", "tenant"]
+    raw_id_fields = ["owner"]
     inlines = [
         WorkoutExerciseInline,
     ]
@@ -156,11 +165,22 @@ class ProgramDayInline(admin.TabularInline):
 
 @admin.register(Program)
 class ProgramAdmin(_TenantFromParent, admin.ModelAdmin):
-    list_display = ["title", "weeks", "difficulty", "is_premium", "published", "source", "tenant"]
-    list_filter = ["published", "is_premium", "difficulty", "source"]
-    search_fields = ["title"]
-    list_select_related = ["tenant"]
+    list_display = [
+        "title",
+        "weeks",
+        "difficulty",
+        "is_premium",
+        "published",
+        "source",
+        "generation_status",
+        "owner",
+        "tenant",
+    ]
+    list_filter = ["published", "is_premium", "difficulty", "source", "generation_status"]
+    search_fields = ["title", "owner__email"]
+    list_select_related = ["tenant", "owner"]
     autocomplete_fields = ["category", "tenant"]
+    raw_id_fields = ["owner"]
     inlines = [ProgramDayInline]
 
 

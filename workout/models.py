@@ -146,6 +146,11 @@ class Workout(BaseModel):
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="workouts")
     is_premium = models.BooleanField(default=False)
     published = models.BooleanField(default=False)
+    # A user's own generated workout or program: visible to that user (and their tenant's
+    # managers), never published in the catalogue, editable by the user.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["title", "id"]
@@ -153,6 +158,10 @@ class Workout(BaseModel):
             models.Index(fields=["tenant", "published", "difficulty"], name="workout_workout_listing"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(tenant__isnull=False, published=False),
+                name="workout_workout_owned_is_private",
+            ),
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=1, duration_minutes__lte=600), name="workout_workout_duration_range"
             ),
@@ -178,6 +187,9 @@ class WorkoutExercise(BaseModel):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7200)]
     )
     rest_seconds = models.PositiveSmallIntegerField(default=60, validators=[MaxValueValidator(900)])
+    warmup_sets = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(5)], help_text="Lighter sets before the working sets."
+    )
 
     class Meta:
         ordering = ["workout", "position"]
@@ -403,6 +415,13 @@ class ActivityImport(TenantOwned):
         ]
 
 
+class GenerationStatus(models.TextChoices):
+    NONE = "", "Not generated"
+    PENDING = "pending", "Waiting for a worker"
+    READY = "ready", "Generated"
+    FAILED = "failed", "Generation failed"
+
+
 class Program(BaseModel):
     """A multi-week plan: one row per day, each a workout or rest. Generated programs are ordinary ones."""
 
@@ -420,9 +439,27 @@ class Program(BaseModel):
     is_premium = models.BooleanField(default=False)
     published = models.BooleanField(default=False)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    # A user's own generated workout or program: visible to that user (and their tenant's
+    # managers), never published in the catalogue, editable by the user.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # What produced a generated program (generator and version, request, seed, model and
+    # prompt version when an LLM chose exercises, fallback); empty for written ones.
+    generation = models.JSONField(default=dict, blank=True)
+    generation_status = models.CharField(
+        max_length=16, choices=GenerationStatus.choices, default=GenerationStatus.NONE, blank=True
+    )
 
     class Meta:
         ordering = ["title", "id"]
+        indexes = [models.Index(fields=["tenant", "owner"], name="workout_program_owner")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(tenant__isnull=False, published=False),
+                name="workout_program_owned_is_private",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -4,7 +4,9 @@ Visibility of the catalogue (workouts, programs, exercises):
 - FitCore's rows (no tenant) are read by everyone when published; staff change them in the admin;
 - a tenant's rows are read by its members when published, and managed (published or not) by
   its API keys and tenant admins;
-- anonymous callers read FitCore's published workouts and programs (metadata only).
+- anonymous callers read FitCore's published workouts and programs (metadata only);
+- a user's own generated programs and their workouts (``owner``) are read and edited by that
+  user, and managed by the tenant's API keys and admins like any tenant row; never published.
 """
 
 from __future__ import annotations
@@ -39,17 +41,22 @@ if TYPE_CHECKING:
 EPLEY_MAX_REPS = 12
 
 
-def catalogue_visibility(*, tenant: Any, manages_tenant: bool, prefix: str = "") -> Q:
+def catalogue_visibility(*, tenant: Any, manages_tenant: bool, user: Any = None, prefix: str = "") -> Q:
     """Which catalogue rows (workouts, programs) a caller reads: see the module docstring.
 
-    ``prefix`` applies it through a relation (``"workout__"`` for a workout's videos).
+    ``user``: the member asking, whose own generated rows are added. ``prefix`` applies it
+    through a relation (``"workout__"`` for a workout's videos).
     """
     fitcore = Q(**{f"{prefix}tenant__isnull": True, f"{prefix}published": True})
     if tenant is None:
         return fitcore
     if manages_tenant:
         return Q(**{f"{prefix}tenant": tenant}) | fitcore
-    return Q(**{f"{prefix}tenant": tenant, f"{prefix}published": True}) | fitcore
+    # Owned rows are never published (a check constraint), so the first term leaves them out.
+    shared = Q(**{f"{prefix}tenant": tenant, f"{prefix}published": True}) | fitcore
+    if user is None:
+        return shared
+    return shared | Q(**{f"{prefix}tenant": tenant, f"{prefix}owner": user})
 
 
 def favorite_workout_ids(*, user: User) -> set[int]:

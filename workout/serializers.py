@@ -28,6 +28,7 @@ from .models import (
     Category,
     Equipment,
     Exercise,
+    GenerationStatus,
     Level,
     Mechanics,
     MovementPattern,
@@ -56,8 +57,9 @@ class VisibleCatalogueField(ScopedRelatedField):
         request = self.context.get("request")
         if request is None or not getattr(request.user, "is_authenticated", False):
             return self.scoped_model._default_manager.none()
+        manages = acts_for_tenant(request)
         visible = selectors.catalogue_visibility(
-            tenant=principal_tenant(request), manages_tenant=acts_for_tenant(request)
+            tenant=principal_tenant(request), manages_tenant=manages, user=None if manages else request.user
         )
         return self.scoped_model._default_manager.filter(visible)
 
@@ -139,6 +141,9 @@ class WorkoutExerciseSerializer(StrictKeysSerializer):
     target_reps = serializers.IntegerField(min_value=1, max_value=200, required=False, allow_null=True)
     target_duration_seconds = serializers.IntegerField(min_value=1, max_value=7200, required=False, allow_null=True)
     rest_seconds = serializers.IntegerField(min_value=0, max_value=900, required=False, default=60)
+    warmup_sets = serializers.IntegerField(
+        min_value=0, max_value=5, required=False, default=0, help_text="Lighter ramp-up sets before the working sets."
+    )
 
     class Meta:
         list_serializer_class = ScopedListSerializer
@@ -500,9 +505,13 @@ class ProgramDaySerializer(StrictKeysSerializer):
         workout = getattr(instance, "workout", None)
         # Members see published workouts only, here as everywhere (a workout unpublished after
         # the program was written); the program's managers see their drafts.
-        if workout is not None and not workout.published and not self.context.get("manages"):
+        own = workout is not None and workout.owner_id is not None and workout.owner_id == self.context.get("viewer")
+        if workout is not None and not workout.published and not self.context.get("manages") and not own:
             data["workout"] = data["workout_title"] = None
         return data
+
+
+GENERATION_STATUSES = [(value, label) for value, label in GenerationStatus.choices if value]
 
 
 class ProgramListSerializer(RowSerializer):
@@ -515,6 +524,10 @@ class ProgramListSerializer(RowSerializer):
     is_premium = serializers.BooleanField(read_only=True)
     published = serializers.BooleanField(read_only=True)
     is_global = serializers.BooleanField(read_only=True)
+    owner = serializers.IntegerField(
+        source="owner_id", read_only=True, allow_null=True, help_text="A user's own generated program: that user."
+    )
+    generation_status = OptionalChoiceField(choices=GENERATION_STATUSES, read_only=True)
 
 
 class ProgramDetailSerializer(serializers.Serializer):
@@ -529,6 +542,17 @@ class ProgramDetailSerializer(serializers.Serializer):
     published = serializers.BooleanField(read_only=True)
     source = serializers.ChoiceField(choices=Program.Source.choices, read_only=True)  # type: ignore[assignment]  # a field named like a Field attribute
     is_global = serializers.SerializerMethodField()
+    owner = serializers.IntegerField(
+        source="owner_id", read_only=True, allow_null=True, help_text="A user's own generated program: that user."
+    )
+    generation = serializers.DictField(
+        read_only=True, help_text="What produced a generated program (rules, request, seed, LLM); empty otherwise."
+    )
+    generation_status = OptionalChoiceField(
+        choices=GENERATION_STATUSES,
+        read_only=True,
+        help_text="Generated programs: `pending` until a worker has built it, then `ready` or `failed`.",
+    )
     days = ProgramDaySerializer(many=True, read_only=True)
 
     def get_is_global(self, program: Program) -> bool:
@@ -632,3 +656,30 @@ class AchievementSerializer(serializers.Serializer):
     earned = serializers.BooleanField(read_only=True)
     earned_at = serializers.DateTimeField(read_only=True, allow_null=True)
     progress = AchievementProgressSerializer(read_only=True)
+
+
+class ProgramGenerateSerializer(StrictKeysSerializer):
+    user = TenantUserField(required=False, help_text="API keys: the user the program is for.")
+    weeks = serializers.IntegerField(min_value=4, max_value=12)
+    days_per_week = serializers.IntegerField(min_value=2, max_value=6)
+    session_minutes = serializers.IntegerField(min_value=20, max_value=120, default=60)
+    goal = serializers.ChoiceField(choices=Workout.Goal.choices)
+    equipment = serializers.ListField(
+        child=serializers.ChoiceField(choices=Equipment.choices),
+        max_length=len(Equipment.choices),
+        required=False,
+        help_text="What you have; body weight is always assumed.",
+    )
+    experience = serializers.ChoiceField(choices=Level.choices)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, help_text="The same inputs and seed give the same program."
+    )
+
+    def validate_equipment(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class ProgramGenerationAcceptedSerializer(serializers.Serializer):
+    program = serializers.IntegerField(help_text="The new program's id.")
+    status = serializers.CharField(help_text="`pending` until the program is `ready` (or `failed`).")
+    status_url = serializers.CharField(help_text="Poll it: the program, with `generation_status`.")

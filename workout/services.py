@@ -69,6 +69,7 @@ def _write_workout_exercises(workout: Workout, items: list[dict[str, Any]]) -> N
             target_reps=item.get("target_reps"),
             target_duration_seconds=item.get("target_duration_seconds"),
             rest_seconds=item.get("rest_seconds", 60),
+            warmup_sets=item.get("warmup_sets", 0),
         )
         for position, item in enumerate(items, start=1)
     )
@@ -459,9 +460,16 @@ def program_delete(*, program: Program) -> None:
     message = "Users have followed this program; unpublish it instead."
     if ProgramEnrollment.unscoped.filter(program=program).exists():
         raise _in_use("program_in_use", message)
+    owned = list(
+        ProgramDay.objects.filter(program=program, workout__owner__isnull=False).values_list("workout_id", flat=True)
+    )
     try:
         with transaction.atomic():
             program.delete()
+            if owned:
+                from .planning.service import delete_owned_workouts
+
+                delete_owned_workouts(owned)
     except RestrictedError:  # someone enrolled meanwhile
         raise _in_use("program_in_use", message) from None
 

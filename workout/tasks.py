@@ -18,3 +18,11 @@ def import_activity(*, import_id: int) -> None:
     except SoftTimeLimitExceeded:
         record = ActivityImport.unscoped.get(pk=import_id)
         _import_failed(record, "The file took too long to read; it may be damaged.")
+
+
+@shared_task(name="workout.generate_program", soft_time_limit=120, time_limit=150)
+def generate_program(*, program_id: int) -> None:
+    """A generated program: rules (and the LLM, when configured) in a worker, never in the request."""
+    from .planning.service import run_program
+
+    run_program(program_id=program_id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -53,6 +54,7 @@ from fitcore.api.tenancy import (
     parse_object_id,
     principal_tenant,
 )
+from fitcore.api.throttling import GenerationThrottle
 from payment.permissions import SubscriptionRequired
 from payment.selectors import has_active_access
 from users.models import Profile, User
@@ -75,6 +77,7 @@ from .models import (
     WorkoutSession,
     WorkoutVideo,
 )
+from .planning import service as program_planning
 from .serializers import (
     AchievementSerializer,
     ActivityImportSerializer,
@@ -88,6 +91,8 @@ from .serializers import (
     ExerciseListSerializer,
     HistorySetSerializer,
     ProgramDetailSerializer,
+    ProgramGenerateSerializer,
+    ProgramGenerationAcceptedSerializer,
     ProgramInputSerializer,
     ProgramListSerializer,
     ProgressInputSerializer,
@@ -148,18 +153,36 @@ def _anonymous(request: Request) -> bool:
 def _visible(request: Request, prefix: str = "") -> Q:
     if _anonymous(request):
         return selectors.catalogue_visibility(tenant=None, manages_tenant=False, prefix=prefix)
+    manages = acts_for_tenant(request)
     return selectors.catalogue_visibility(
-        tenant=principal_tenant(request), manages_tenant=acts_for_tenant(request), prefix=prefix
+        tenant=principal_tenant(request),
+        manages_tenant=manages,
+        user=None if manages else request.user,
+        prefix=prefix,
     )
 
 
 def _check_manager(request: Request, obj: Any = None) -> None:
-    """Catalogue writes: the caller's tenant's rows, by its API keys and tenant admins."""
+    """Catalogue writes: the caller's tenant's rows, by its API keys and tenant admins; a user's
+    own generated program or workout, by that user too."""
+    if obj is not None and obj.owner_id is not None and obj.owner_id == getattr(request.user, "pk", None):
+        return
     if obj is not None and obj.tenant_id is None:
         raise ApplicationError(code="read_only", message="FitCore's catalogue is read-only.", status=403)
     if not acts_for_tenant(request):
         raise ApplicationError(
             code="tenant_admin_required", message="Only tenant admins and API keys manage the catalogue.", status=403
+        )
+
+
+def _keep_private(obj: Any, data: dict[str, Any]) -> None:
+    """A user's own generated program or workout stays theirs: never published, never premium."""
+    if obj.owner_id is None:
+        return
+    refused = [name for name in ("published", "is_premium") if data.get(name)]
+    if refused:
+        raise ValidationError(
+            {name: ["A generated program or workout is private to its user."] for name in refused}, code="private"
         )
 
 
@@ -419,6 +442,7 @@ class WorkoutViewSet(
         payload = WorkoutInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
+        _keep_private(workout, data)
         validate_whole_list(
             request.data,
             data,
@@ -969,6 +993,27 @@ class AchievementListView(APIView):
             409: problem_response("Followed by users (`program_in_use`)."),
         },
     ),
+    generate=extend_schema(
+        summary="Generate a program for your goal, time and equipment",
+        description=(
+            "A premium feature (API keys: within the generation quota). Answers 202; a worker builds a private "
+            "program from the exercise catalogue by rules — a split by days per week, push/pull/hinge/squat/core "
+            "every week, volume by experience, only your equipment, progressive overload week to week, a deload "
+            "week, warm-up sets — with an LLM choosing among valid exercises when configured (validated; any "
+            "failure falls back to the rules and is recorded in `generation`). Poll `status_url` until "
+            "`generation_status` is `ready`. The program is yours to edit and enroll in."
+        ),
+        request=ProgramGenerateSerializer,
+        responses={
+            202: ProgramGenerationAcceptedSerializer,
+            400: problem_response(
+                "Invalid request (an unknown equipment code, weeks out of 4-12...).", validation=True
+            ),
+            403: problem_response("Needs an active subscription (`subscription_required`)."),
+            404: problem_response("No such user in your tenant."),
+            429: problem_response("Generation quota used up; retry later."),
+        },
+    ),
 )
 @extend_schema(tags=TAGS)
 class ProgramViewSet(
@@ -1005,6 +1050,8 @@ class ProgramViewSet(
             return ProgramInputSerializer
         if self.action == "enroll":
             return EnrollInputSerializer
+        if self.action == "generate":
+            return ProgramGenerateSerializer
         if self.action == "today":
             return TodaySerializer
         return ProgramDetailSerializer
@@ -1017,7 +1064,10 @@ class ProgramViewSet(
             )
             .get(pk=program.pk)
         )
-        context = {"manages": acts_for_tenant(self.request) and fresh.tenant_id is not None}
+        context = {
+            "manages": acts_for_tenant(self.request) and fresh.tenant_id is not None,
+            "viewer": None if is_api_key(self.request) else getattr(self.request.user, "pk", None),
+        }
         return Response(ProgramDetailSerializer(fresh, context=context).data, status=status_code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -1040,6 +1090,7 @@ class ProgramViewSet(
         )
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
+        _keep_private(program, data)
         validate_whole_list(
             request.data, data, "days", ProgramInputSerializer(context=self.get_serializer_context()).fields["days"]
         )
@@ -1057,6 +1108,28 @@ class ProgramViewSet(
         _check_manager(request, program)
         services.program_delete(program=program)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.action == "generate":
+            throttles.append(GenerationThrottle())
+        return throttles
+
+    @action(detail=False, methods=["post"], permission_classes=[ScopedAccess])
+    def generate(self, request: Request) -> Response:
+        payload = ProgramGenerateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        user = owner_for_write(request, data.pop("user", None))
+        if not is_api_key(request) and not has_active_access(user):
+            raise SubscriptionRequired()
+        with transaction.atomic():
+            program = program_planning.request_program(user=user, request=data)
+        url = request.build_absolute_uri(f"/api/v1/workouts/programs/{program.pk}/")
+        body = {"program": program.pk, "status": program.generation_status, "status_url": url}
+        return Response(
+            ProgramGenerationAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
+        )
 
     @extend_schema(
         summary="Start following a program",

@@ -57,6 +57,21 @@ def seed_workouts(world: sweep.World) -> None:
         ProgramDay(tenant=world.a, program=program, day_number=n, workout=workout if n % 2 else None)
         for n in range(1, 8)
     )
+    # A's member's own generated program and its private workout.
+    own_workout = Workout.objects.create(
+        tenant=world.a, owner=world.a_user, title=world.marker("own-workout"), duration_minutes=40
+    )
+    own_program = Program.objects.create(
+        tenant=world.a,
+        owner=world.a_user,
+        title=world.marker("own-program"),
+        weeks=1,
+        source="generator",
+        generation={"note": world.marker("generation")},
+        generation_status="ready",
+    )
+    ProgramDay.objects.create(tenant=world.a, program=own_program, day_number=1, workout=own_workout)
+    world.objects.update(own_workout=own_workout, own_program=own_program)
     started = timezone.now() - timedelta(days=1)
     session = WorkoutSession.objects.create(
         tenant=world.a,
@@ -156,3 +171,15 @@ sweep.route("workout:program-enroll", kwargs=_pk("program"), payload=lambda w: {
 sweep.route("workout:program-today", kwargs=_pk("program"))
 sweep.route("workout:enrollment-list")
 sweep.route("workout:enrollment-detail", kwargs=_pk("enrollment"), payload=lambda w: {"status": "abandoned"})
+# Generating for A's user: "does not exist".
+sweep.route(
+    "workout:program-generate",
+    payload=lambda w: {
+        "user": w.a_user.pk,
+        "weeks": 4,
+        "days_per_week": 3,
+        "goal": "strength",
+        "experience": "beginner",
+        "equipment": ["dumbbell"],
+    },
+)
