@@ -12,6 +12,7 @@ from typing import Any
 
 from rest_framework import throttling
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 
 def _redis_client(cache: Any) -> Any:
@@ -93,3 +94,29 @@ class PasswordCheckThrottle(UserRateThrottle):
 
     scope = "password_check"
     rate = "10/hour"
+
+
+class GenerationThrottle(FixedWindowRateThrottle):
+    """Plan and program generation: a quota per user, and per API key across its tenant's users."""
+
+    scope = "generation"
+
+    def __init__(self) -> None:
+        # The rate depends on the caller, known only per request: resolved in allow_request.
+        pass
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        from .principals import is_api_key
+
+        self.scope = "generation_api_key" if is_api_key(request) else "generation"
+        # Read per request, so a changed setting (and a test's override) applies at once.
+        self.rate = str(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        requests, duration = self.parse_rate(self.rate)
+        self.num_requests, self.duration = int(requests or 0), int(duration or 1)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        from .principals import is_api_key
+
+        ident = f"key{request.auth.pk}" if is_api_key(request) else f"user{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
