@@ -41,19 +41,26 @@ if TYPE_CHECKING:
 EPLEY_MAX_REPS = 12
 
 
-def catalogue_visibility(*, tenant: Any, manages_tenant: bool, user: Any = None, prefix: str = "") -> Q:
+def catalogue_visibility(
+    *, tenant: Any, manages_tenant: bool, user: Any = None, all_owned: bool = False, prefix: str = ""
+) -> Q:
     """Which catalogue rows (workouts, programs) a caller reads: see the module docstring.
 
-    ``user``: the member asking, whose own generated rows are added. ``prefix`` applies it
-    through a relation (``"workout__"`` for a workout's videos).
+    ``user``: the signed-in user, whose own generated rows are added. ``all_owned``: every
+    user's generated rows too (API keys, which act for the tenant's users; a tenant admin's
+    login manages the catalogue, not members' private data). ``prefix`` applies it through a
+    relation (``"workout__"`` for a workout's videos).
     """
     fitcore = Q(**{f"{prefix}tenant__isnull": True, f"{prefix}published": True})
     if tenant is None:
         return fitcore
-    if manages_tenant:
+    if manages_tenant and all_owned:
         return Q(**{f"{prefix}tenant": tenant}) | fitcore
-    # Owned rows are never published (a check constraint), so the first term leaves them out.
-    shared = Q(**{f"{prefix}tenant": tenant, f"{prefix}published": True}) | fitcore
+    if manages_tenant:
+        shared = Q(**{f"{prefix}tenant": tenant, f"{prefix}owner__isnull": True}) | fitcore
+    else:
+        # Owned rows are never published (a check constraint), so this leaves them out.
+        shared = Q(**{f"{prefix}tenant": tenant, f"{prefix}published": True}) | fitcore
     if user is None:
         return shared
     return shared | Q(**{f"{prefix}tenant": tenant, f"{prefix}owner": user})
@@ -192,9 +199,20 @@ def dashboard_section(user: User) -> dict[str, Any]:
 
 def export_section(user: User) -> dict[str, Any]:
     """Everything of the user's in this app, for the personal-data export."""
-    from .models import ActivityImport, UserAchievement, WorkoutProgress
+    from .models import ActivityImport, Program, UserAchievement, Workout, WorkoutExercise, WorkoutProgress
 
     tenant = user.tenant_id
+    exercises: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        WorkoutExercise.objects.filter(workout__tenant_id=tenant, workout__owner=user)
+        .order_by("workout_id", "position")
+        .values(
+            "workout_id", "position", "exercise_id", "target_sets", "target_reps", "target_duration_seconds",
+            "rest_seconds", "warmup_sets",
+        )
+    ):  # fmt: skip
+        item: dict[str, Any] = dict(row)
+        exercises.setdefault(item.pop("workout_id"), []).append(item)
     sessions = list(
         WorkoutSession.objects.for_tenant(tenant)
         .filter(user=user)
@@ -242,6 +260,18 @@ def export_section(user: User) -> dict[str, Any]:
             .filter(user=user)
             .values("file_name", "file_format", "status", "message", "session_id", "created_at")
         ),
+        # Generated for the user: the programs (with what produced them) and their days' workouts.
+        "generated_programs": list(
+            Program.objects.filter(tenant_id=tenant, owner=user)
+            .order_by("id")
+            .values("id", "title", "weeks", "difficulty", "goals", "generation_status", "generation", "created_at")
+        ),
+        "generated_workouts": [
+            {**row, "exercises": exercises.get(row["id"], [])}
+            for row in Workout.objects.filter(tenant_id=tenant, owner=user)
+            .order_by("id")
+            .values("id", "title", "description", "duration_minutes")
+        ],
     }
 
 

@@ -19,7 +19,7 @@ from fitcore.api.serializers import (
     SlugChoiceField,
     StrictKeysSerializer,
 )
-from fitcore.api.tenancy import ScopedListSerializer, ScopedRelatedField, TenantUserField
+from fitcore.api.tenancy import ScopedListSerializer, ScopedRelatedField, TenantUserField, is_api_key
 from notification.serializers import WallClockField
 
 from . import selectors
@@ -57,9 +57,12 @@ class VisibleCatalogueField(ScopedRelatedField):
         request = self.context.get("request")
         if request is None or not getattr(request.user, "is_authenticated", False):
             return self.scoped_model._default_manager.none()
-        manages = acts_for_tenant(request)
+        key = is_api_key(request)
         visible = selectors.catalogue_visibility(
-            tenant=principal_tenant(request), manages_tenant=manages, user=None if manages else request.user
+            tenant=principal_tenant(request),
+            manages_tenant=acts_for_tenant(request),
+            user=None if key else request.user,
+            all_owned=key,
         )
         return self.scoped_model._default_manager.filter(visible)
 

@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, RestrictedError
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from fitcore.api.exceptions import ApplicationError
 from fitcore.api.tasks import enqueue_after_commit
@@ -145,8 +146,24 @@ def exercise_delete(*, exercise: Exercise) -> None:
         raise _in_use("exercise_in_use", "Workouts or logged sets use this exercise.") from None
 
 
+def _private_to_another(row: Any, user: User) -> bool:
+    """A generated program or workout of another user: an API key may not attach someone else to it."""
+    owner_id = getattr(row, "owner_id", None)
+    return owner_id is not None and owner_id != user.pk
+
+
+def _check_not_private(row: Any, user: User, field: str | None = None) -> None:
+    """404 for a path object, or "does not exist" for a payload field, like any row the user cannot see."""
+    if row is None or not _private_to_another(row, user):
+        return
+    if field is None:
+        raise ApplicationError(code="not_found", message="Not found.", status=404)
+    raise ValidationError({field: [f'Invalid pk "{row.pk}" - object does not exist.']}, code="does_not_exist")
+
+
 def favorite_add(*, user: User, workout: Workout) -> bool:
     """Idempotent: True when it was added now, False when it already was a favourite."""
+    _check_not_private(workout, user)
     _, created = FavoriteWorkout.objects.for_tenant(user.tenant_id).get_or_create(
         tenant_id=user.tenant_id, user=user, workout=workout
     )
@@ -246,6 +263,7 @@ def progress_update(
     over. Sending the same value again changes nothing (a retried request is harmless).
     ``completed_at`` is set the first time progress reaches 100 and never unset.
     """
+    _check_not_private(workout, user, "workout")
     now = timezone.now()
     with transaction.atomic():
         rows = WorkoutProgress.objects.for_tenant(user.tenant_id).select_for_update()
@@ -325,6 +343,7 @@ def session_create(*, user: User, data: dict[str, Any], sets: list[dict[str, Any
     A session with a partner's ``external_id`` that already exists is updated in place: a
     retried push never makes two.
     """
+    _check_not_private(data.get("workout"), user, "workout")
     with transaction.atomic():
         external_id = data.get("external_id") or ""
         session = None
@@ -370,6 +389,8 @@ def _replace(session: WorkoutSession, data: dict[str, Any]) -> None:
 def session_update(
     *, session: WorkoutSession, data: dict[str, Any], sets: list[dict[str, Any]] | None
 ) -> WorkoutSession:
+    if session.user is not None:
+        _check_not_private(data.get("workout"), session.user, "workout")
     with transaction.atomic():
         session = WorkoutSession.objects.for_tenant(session.tenant_id).select_for_update().get(pk=session.pk)
         for name, value in data.items():
@@ -458,10 +479,16 @@ def program_update(*, program: Program, data: dict[str, Any], days: list[dict[st
 
 def program_delete(*, program: Program) -> None:
     message = "Users have followed this program; unpublish it instead."
+    if program.owner_id is not None:
+        # A generated program is its owner's alone (nobody else may enroll): their own
+        # enrollments go with it.
+        ProgramEnrollment.unscoped.filter(program=program, user_id=program.owner_id).delete()
     if ProgramEnrollment.unscoped.filter(program=program).exists():
         raise _in_use("program_in_use", message)
     owned = list(
-        ProgramDay.objects.filter(program=program, workout__owner__isnull=False).values_list("workout_id", flat=True)
+        ProgramDay.objects.filter(program=program, workout__owner_id=program.owner_id)
+        .exclude(workout__owner__isnull=True)
+        .values_list("workout_id", flat=True)
     )
     try:
         with transaction.atomic():
@@ -478,6 +505,7 @@ def enrollment_create(
     *, user: User, program: Program, start_date: date, reminder_time: Any = None
 ) -> ProgramEnrollment:
     """Start following ``program`` on ``start_date``; one active enrollment per program (409 otherwise)."""
+    _check_not_private(program, user)
     try:
         with transaction.atomic():
             return ProgramEnrollment.objects.create(

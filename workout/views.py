@@ -66,6 +66,7 @@ from .models import (
     Category,
     Exercise,
     ExerciseSet,
+    GenerationStatus,
     Program,
     ProgramDay,
     ProgramEnrollment,
@@ -153,19 +154,22 @@ def _anonymous(request: Request) -> bool:
 def _visible(request: Request, prefix: str = "") -> Q:
     if _anonymous(request):
         return selectors.catalogue_visibility(tenant=None, manages_tenant=False, prefix=prefix)
-    manages = acts_for_tenant(request)
+    key = is_api_key(request)
     return selectors.catalogue_visibility(
         tenant=principal_tenant(request),
-        manages_tenant=manages,
-        user=None if manages else request.user,
+        manages_tenant=acts_for_tenant(request),
+        user=None if key else request.user,
+        all_owned=key,
         prefix=prefix,
     )
 
 
-def _check_manager(request: Request, obj: Any = None) -> None:
-    """Catalogue writes: the caller's tenant's rows, by its API keys and tenant admins; a user's
-    own generated program or workout, by that user too."""
-    if obj is not None and obj.owner_id is not None and obj.owner_id == getattr(request.user, "pk", None):
+def _check_manager(request: Request, obj: Any = None, *, owner_may: bool = False) -> None:
+    """Catalogue writes: the caller's tenant's rows, by its API keys and tenant admins; with
+    ``owner_may``, a user's own generated program or workout by that user too (edits and
+    deletes, not videos: a generated workout is private and has none)."""
+    owner_id = getattr(obj, "owner_id", None)
+    if owner_may and owner_id is not None and owner_id == getattr(request.user, "pk", None):
         return
     if obj is not None and obj.tenant_id is None:
         raise ApplicationError(code="read_only", message="FitCore's catalogue is read-only.", status=403)
@@ -438,7 +442,7 @@ class WorkoutViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         workout = self.get_object()
-        _check_manager(request, workout)
+        _check_manager(request, workout, owner_may=True)
         payload = WorkoutInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -458,7 +462,7 @@ class WorkoutViewSet(
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         workout = self.get_object()
-        _check_manager(request, workout)
+        _check_manager(request, workout, owner_may=True)
         services.workout_delete(workout=workout)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -981,7 +985,12 @@ class AchievementListView(APIView):
         description="`days`, when given, replaces them all (and must cover the weeks).",
         parameters=[ID],
         request=ProgramInputSerializer,
-        responses={200: ProgramDetailSerializer, 403: MANAGERS_ONLY, 404: NOT_FOUND},
+        responses={
+            200: ProgramDetailSerializer,
+            403: MANAGERS_ONLY,
+            404: NOT_FOUND,
+            409: problem_response("Still being generated (`generation_pending`)."),
+        },
     ),
     destroy=extend_schema(
         summary="Delete one of your tenant's programs",
@@ -1084,7 +1093,13 @@ class ProgramViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         program = self.get_object()
-        _check_manager(request, program)
+        _check_manager(request, program, owner_may=True)
+        if program.generation_status == GenerationStatus.PENDING:
+            raise ApplicationError(
+                code="generation_pending",
+                message="The program is still being generated; try again shortly.",
+                status=409,
+            )
         payload = ProgramInputSerializer(
             program, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -1105,7 +1120,7 @@ class ProgramViewSet(
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         program = self.get_object()
-        _check_manager(request, program)
+        _check_manager(request, program, owner_may=True)
         services.program_delete(program=program)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -1204,7 +1219,8 @@ class ProgramViewSet(
                 workout = day.workout if day is not None else None
                 body["notes"] = day.notes if day is not None else ""
                 body["state"] = "rest" if workout is None else "workout"
-                if workout is not None and not workout.published and not acts_for_tenant(request):
+                own = workout is not None and workout.owner_id is not None and workout.owner_id == user.pk
+                if workout is not None and not workout.published and not acts_for_tenant(request) and not own:
                     workout, body["state"] = None, "unavailable"  # unpublished since the program was written
                 if workout is not None:
                     body["workout"] = _workout_row(workout)

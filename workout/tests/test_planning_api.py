@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import pytest
-from django.utils import timezone
 
 from conftest import api_key_client_for, jwt_client_for
 from fitcore import llm
-from payment.models import Subscription
 from users.models import User
 from users.tests.factories import UserFactory
-from workout.importers import import_exercises
 from workout.models import Exercise, Program, ProgramDay, Workout, WorkoutExercise
 
 GENERATE = "/api/v1/workouts/programs/generate/"
@@ -30,31 +26,6 @@ REQUEST = {
     "experience": "intermediate",
     "seed": 17,
 }
-
-
-@pytest.fixture
-def catalogue(db: None) -> int:
-    return import_exercises(CATALOGUE).created
-
-
-@pytest.fixture
-def member(tenant: Any, catalogue: int) -> Any:
-    user = cast(User, UserFactory(tenant=tenant))
-    Subscription.objects.create(
-        tenant=tenant, user=user, status="active", current_period_end=timezone.now() + timedelta(days=20)
-    )
-    return user
-
-
-@pytest.fixture
-def post(django_capture_on_commit_callbacks: Any) -> Any:
-    """POST and run what the request queued after its commit (the generation task), as a worker would."""
-
-    def send(client: Any, url: str, payload: Any = None) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, payload, format="json")
-
-    return send
 
 
 def test_a_member_generates_a_private_program_that_follows_the_rules(
