@@ -379,6 +379,34 @@ def _daily_sums(
     return dict(totals)
 
 
+def daily_body_data(user: User, first_day: date, last_day: date) -> dict[date, dict[str, Any]]:
+    """Per local day: the average weight and the measured expenditure (active + basal energy),
+    for the meal app's adaptive re-planning (``users.registry.daily_body_data``). Two queries."""
+    zone = user_zone(user)
+    start, end = local_bounds(zone, first_day, last_day)
+    samples = samples_of(user).filter(start_time__gte=start, start_time__lt=end)
+    days: dict[date, dict[str, Any]] = defaultdict(lambda: {"weight_kg": None, "expenditure_kcal": None})
+    weights = (
+        samples.filter(metric="body_weight")
+        .annotate(day=Trunc("start_time", "day", tzinfo=zone))
+        .values("day")
+        .annotate(avg=Avg("value"))
+    )
+    for row in weights:
+        days[row["day"].astimezone(zone).date()]["weight_kg"] = row["avg"]
+    # A day counts only with both parts: active energy alone would read as a tiny expenditure.
+    energy = (
+        samples.filter(metric__in=("active_energy", "basal_energy"))
+        .annotate(day=Trunc("start_time", "day", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("value"), metrics=Count("metric", distinct=True))
+    )
+    for sums in energy:
+        if sums["metrics"] == 2:
+            days[sums["day"].astimezone(zone).date()]["expenditure_kcal"] = sums["total"]
+    return dict(days)
+
+
 # --- the user's dashboard and personal-data export (users.registry) -------------------------
 
 

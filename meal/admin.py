@@ -24,6 +24,7 @@ from .models import (
     MealItem,
     MealPlan,
     ScheduledMeal,
+    TargetChange,
     TargetOverride,
     food_fields,
 )
@@ -146,8 +147,8 @@ class ScheduledMealInline(admin.TabularInline):
 
 @admin.register(MealPlan)
 class MealPlanAdmin(ChildRowsShareTenant):
-    list_display = ["name", "status", "source", "is_template", "duration_days", "tenant", "user"]
-    list_filter = ["is_template", "status", "source"]
+    list_display = ["name", "status", "source", "generation_status", "is_template", "duration_days", "tenant", "user"]
+    list_filter = ["is_template", "status", "source", "generation_status"]
     search_fields = ["name"]
     list_select_related = ["tenant", "user"]
     autocomplete_fields = ["tenant", "user"]
@@ -176,3 +177,21 @@ class TargetOverrideAdmin(admin.ModelAdmin):
     list_display = ["user", "kcal", "protein_g", "carbohydrate_g", "fat_g"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+
+
+@admin.register(TargetChange)
+class TargetChangeAdmin(admin.ModelAdmin):
+    """The targets history, read-only: what changed a user's targets, when and from which numbers."""
+
+    list_display = ["created_at", "user", "trigger", "changed", "kcal_before", "kcal_after", "tdee_kcal", "tenant"]
+    list_filter = ["trigger", "changed"]
+    search_fields = ["user__email", "reason"]
+    list_select_related = ["user", "tenant"]
+    raw_id_fields = ["user", "plan"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -196,6 +196,8 @@ class Meal(BaseModel):
     meal_time = models.CharField(max_length=16, choices=MealTime.choices)
     description = models.CharField(max_length=1000, blank=True)
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Written by a plan generation or a swap: deleted with the last plan that schedules it.
+    generated = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -249,6 +251,12 @@ class MealPlan(BaseModel):
         ACTIVE = "active", "Active"
         ARCHIVED = "archived", "Archived"
 
+    class GenerationStatus(models.TextChoices):
+        NONE = "", "Not generated"
+        PENDING = "pending", "Waiting for a worker"
+        READY = "ready", "Generated"
+        FAILED = "failed", "Generation failed"
+
     tenant = models.ForeignKey("users.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="meal_plans"
@@ -270,6 +278,9 @@ class MealPlan(BaseModel):
     # What produced a generated plan: generator name and version, model and prompt version,
     # input targets, random seed. Empty for manual plans.
     generation = models.JSONField(default=dict, blank=True)
+    generation_status = models.CharField(
+        max_length=16, choices=GenerationStatus.choices, default=GenerationStatus.NONE, blank=True
+    )
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
@@ -364,6 +375,47 @@ class TargetOverride(TenantOwned):
 
     def __str__(self) -> str:
         return f"targets of user {self.user_id}"
+
+
+class TargetChange(TenantOwned):
+    """One change of a user's daily targets, with why and every number used: the targets history.
+
+    Written by the adaptive re-planning (weekly, or asked for with ``adapt``) and by the user
+    setting their own targets. A weekly run writes at most one row per user and week, which
+    makes the beat task idempotent.
+    """
+
+    class Trigger(models.TextChoices):
+        WEEKLY = "weekly", "Weekly adaptive re-planning"
+        ADAPT = "adapt", "Re-planning asked for"
+        MANUAL = "manual", "Set by the user"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="target_changes")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    week_start = models.DateField(null=True, blank=True, help_text="The local Monday a weekly run covered.")
+    changed = models.BooleanField(help_text="False: the run looked and kept the targets (the reason says why).")
+    kcal_before = models.PositiveIntegerField(null=True, blank=True)
+    kcal_after = models.PositiveIntegerField(null=True, blank=True)
+    before = models.JSONField(default=dict, blank=True, help_text="kcal and macros before.")
+    after = models.JSONField(default=dict, blank=True, help_text="kcal and macros after.")
+    tdee_kcal = models.PositiveIntegerField(null=True, blank=True, help_text="The measured TDEE, when there was one.")
+    reason = models.CharField(max_length=500)
+    numbers = models.JSONField(default=dict, blank=True, help_text="Every input and intermediate value.")
+    plan = models.ForeignKey(MealPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "user", "-created_at"], name="meal_targetchange_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "week_start"],
+                condition=Q(trigger="weekly"),
+                name="meal_targetchange_weekly_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} change of user {self.user_id}: {self.kcal_before} -> {self.kcal_after}"
 
 
 def food_fields() -> list[str]:

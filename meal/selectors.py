@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Coalesce, Length
 
 from users.models import Profile, User
 
-from .models import FavoriteFood, Food, FoodLogEntry, MealItem, MealPlan, ScheduledMeal, TargetOverride
+from .models import FavoriteFood, Food, FoodLogEntry, MealItem, MealPlan, ScheduledMeal, TargetChange, TargetOverride
 from .nutrients import MICRONUTRIENTS
 from .targets import MissingProfileData, Targets, compute
 
@@ -390,6 +390,8 @@ def export_section(user: User) -> dict[str, Any]:
                 "duration_days": plan.duration_days,
                 "start_date": plan.start_date,
                 "targets": plan_targets(plan),
+                "source": plan.source,
+                "generation": plan.generation,
                 "schedule": schedule.get(plan.pk, []),
             }
             for plan in plans
@@ -400,6 +402,14 @@ def export_section(user: User) -> dict[str, Any]:
         ],
         "favorite_foods": sorted(favorite_food_ids(user=user)),
         "target_overrides": None if override is None else {key: getattr(override, key) for key in TARGET_KEYS},
+        "target_history": list(
+            TargetChange.objects.for_tenant(tenant_id)
+            .filter(user=user)
+            .order_by("created_at", "id")
+            .values(
+                "created_at", "trigger", "week_start", "changed", "before", "after", "tdee_kcal", "reason", "numbers"
+            )
+        ),
     }
 
 

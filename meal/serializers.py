@@ -30,6 +30,7 @@ from .models import (
     Meal,
     MealPlan,
     MealTime,
+    TargetChange,
 )
 from .nutrients import (
     BY_KEY,
@@ -374,6 +375,9 @@ class MealPlanUpdateSerializer(MealPlanInputSerializer):
     is_template = None  # type: ignore[assignment]
 
 
+GENERATION_STATUSES = [(value, label) for value, label in MealPlan.GenerationStatus.choices if value]
+
+
 class MealPlanListSerializer(RowSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -387,6 +391,7 @@ class MealPlanListSerializer(RowSerializer):
     is_template = serializers.BooleanField(read_only=True)
     source = serializers.ChoiceField(choices=MealPlan.Source.choices, read_only=True)  # type: ignore[assignment]  # a field named like a Field attribute
     status = serializers.ChoiceField(choices=MealPlan.Status.choices, read_only=True)
+    generation_status = OptionalChoiceField(choices=GENERATION_STATUSES, read_only=True)
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -435,6 +440,10 @@ class MealPlanDetailSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=MealPlan.Source.choices)  # type: ignore[assignment]  # a field named like a Field attribute
     status = serializers.ChoiceField(choices=MealPlan.Status.choices)
     generation = serializers.DictField(help_text="What produced a generated plan; empty for manual plans.")
+    generation_status = OptionalChoiceField(
+        choices=GENERATION_STATUSES,
+        help_text="Generated plans: `pending` until a worker has built it, then `ready` or `failed`; null otherwise.",
+    )
     user = serializers.IntegerField(allow_null=True)
     copied_from = serializers.IntegerField(allow_null=True)
     days = PlanDaySerializer(many=True)
@@ -448,6 +457,152 @@ class ActivateInputSerializer(StrictKeysSerializer):
 
 class PlanCopyInputSerializer(StrictKeysSerializer):
     user = TenantUserField(required=False, help_text="API keys: the user who gets the copy.")
+
+
+# --- generated plans ------------------------------------------------------------------
+
+MAX_GENERATED_DAYS = 14
+
+
+class GenerateTargetsSerializer(StrictKeysSerializer):
+    kcal = serializers.IntegerField(min_value=800, max_value=10000, required=False)
+    protein_g = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    carbohydrate_g = serializers.IntegerField(min_value=0, max_value=1500, required=False)
+    fat_g = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+
+
+class GeneratePreferencesSerializer(StrictKeysSerializer):
+    cuisines = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        max_length=5,
+        required=False,
+        help_text='Words for the kind of food you like ("italian", "mexican"): a preference, never a filter.',
+    )
+    include_foods = serializers.ListField(
+        child=_visible_food(),
+        max_length=10,
+        required=False,
+        help_text="Foods the plan must use at least once (your diet, allergens and excluded foods still apply).",
+    )
+    budget = serializers.ChoiceField(
+        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        required=False,
+        help_text="Low prefers the cheaper food groups (grains, legumes, eggs) over beef, lamb and fish.",
+    )
+    fiber_min_g = serializers.IntegerField(min_value=0, max_value=100, required=False, help_text="Per day.")
+    sodium_max_mg = serializers.IntegerField(min_value=500, max_value=10000, required=False, help_text="Per day.")
+
+    def validate_include_foods(self, value: list[Food]) -> list[int]:
+        ids = [food.pk for food in value]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("A food is listed twice.", code="duplicate")
+        return ids
+
+
+class MealPlanGenerateSerializer(StrictKeysSerializer):
+    user = TenantUserField(required=False, help_text="API keys: the user the plan is for.")
+    days = serializers.IntegerField(min_value=1, max_value=MAX_GENERATED_DAYS, default=7)
+    meals_per_day = serializers.IntegerField(min_value=3, max_value=6, default=4)
+    goal = OptionalChoiceField(
+        choices=Profile.FitnessGoal.choices, required=False, help_text="Default: the profile's goal."
+    )
+    targets = GenerateTargetsSerializer(
+        required=False, help_text="Daily targets; each one left out comes from your targets (GET /nutrition/targets/)."
+    )
+    preferences = GeneratePreferencesSerializer(required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    name = OptionalCharField(max_length=120, required=False)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, help_text="The same inputs and seed give the same plan."
+    )
+    adaptive = serializers.BooleanField(
+        default=True, help_text="Re-plan every Monday from your measured energy balance while this plan is active."
+    )
+    activate = serializers.BooleanField(default=False, help_text="Make it your active plan once it is ready.")
+
+
+class GenerationAcceptedSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(help_text="The new plan's id.")
+    status = serializers.CharField(help_text="`pending` until the plan is `ready` (or `failed`).")
+    status_url = serializers.CharField(help_text="Poll it: the plan, with `generation_status`.")
+
+
+class SwapItemSerializer(serializers.Serializer):
+    food = serializers.IntegerField()
+    food_name = serializers.CharField()
+    grams = serializers.FloatField()
+
+
+class MacroValuesSerializer(serializers.Serializer):
+    kcal = serializers.FloatField()
+    protein_g = serializers.FloatField()
+    carbohydrate_g = serializers.FloatField()
+    fat_g = serializers.FloatField()
+
+
+class SwapResultSerializer(serializers.Serializer):
+    scheduled_meal = serializers.IntegerField()
+    day = serializers.IntegerField()
+    meal_time = serializers.ChoiceField(choices=MealTime.choices)
+    meal = serializers.IntegerField(help_text="The new meal.")
+    meal_name = serializers.CharField()
+    replaced_meal = serializers.IntegerField()
+    original_totals = MacroValuesSerializer()
+    totals = MacroValuesSerializer()
+    deviation_pct = serializers.DictField(child=serializers.FloatField(), help_text="New vs original, signed %.")
+    within = serializers.BooleanField(help_text="kcal within 5 % and each macro within 10 % of the original.")
+    items = SwapItemSerializer(many=True)
+
+
+class ShoppingItemSerializer(serializers.Serializer):
+    food = serializers.IntegerField()
+    food_name = serializers.CharField()
+    grams = serializers.FloatField(help_text="Total over the days.")
+    uses = serializers.IntegerField(help_text="How many meals use it.")
+
+
+class ShoppingCategorySerializer(serializers.Serializer):
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    items = ShoppingItemSerializer(many=True)
+
+
+class ShoppingListSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    categories = ShoppingCategorySerializer(many=True)
+    total_items = serializers.IntegerField()
+
+
+class ShoppingQuerySerializer(serializers.Serializer):
+    from_day = serializers.IntegerField(min_value=1, max_value=MAX_PLAN_DAYS, required=False)
+    to_day = serializers.IntegerField(min_value=1, max_value=MAX_PLAN_DAYS, required=False)
+
+
+class TargetChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField(source="user_id")
+    trigger = serializers.ChoiceField(choices=TargetChange.Trigger.choices)
+    week_start = serializers.DateField(allow_null=True)
+    changed = serializers.BooleanField()
+    kcal_before = serializers.IntegerField(allow_null=True)
+    kcal_after = serializers.IntegerField(allow_null=True)
+    before = serializers.DictField(help_text="kcal and macros before.")
+    after = serializers.DictField(help_text="kcal and macros after.")
+    tdee_kcal = serializers.IntegerField(allow_null=True, help_text="The measured TDEE, when there was enough data.")
+    reason = serializers.CharField()
+    numbers = serializers.DictField(help_text="Every number the decision used.")
+    plan = serializers.IntegerField(
+        source="plan_id", allow_null=True, help_text="The plan generated with the new targets."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class AdaptResultSerializer(serializers.Serializer):
+    change = TargetChangeSerializer()
+    plan = serializers.IntegerField(allow_null=True, help_text="Next week's plan, being generated; null: no change.")
+    status_url = serializers.CharField(allow_null=True)
 
 
 # --- diary ----------------------------------------------------------------------------

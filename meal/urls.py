@@ -12,6 +12,7 @@ router.register("foods", views.FoodViewSet, basename="food")
 router.register("meals", views.MealViewSet, basename="meal")
 router.register("plans", views.MealPlanViewSet, basename="plan")
 router.register("diary", views.DiaryViewSet, basename="diary")
+router.register("targets/history", views.TargetHistoryViewSet, basename="target-history")
 
 urlpatterns = [
     path("targets/", views.TargetsView.as_view(), name="targets"),

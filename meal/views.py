@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from fitcore.api.exceptions import ApplicationError
 from fitcore.api.filters import DjangoFilterBackend, OrderingFilter
-from fitcore.api.pagination import LimitOffsetPagination
+from fitcore.api.pagination import CursorPagination, LimitOffsetPagination
 from fitcore.api.permissions import ScopedAccess
 from fitcore.api.schema import ACTING_USER, OBJECT_ID, AutoSchema, problem_response
 from fitcore.api.serializers import validate_whole_list
@@ -38,15 +38,20 @@ from fitcore.api.tenancy import (
     owner_for_write,
     principal_tenant,
 )
+from fitcore.api.throttling import GenerationThrottle
+from payment.permissions import SubscriptionRequired
+from payment.selectors import has_active_access
 from users.models import Allergen, Profile, User
 
 from . import selectors, services
 from .barcodes import BarcodeError, normalize_barcode
 from .filters import FoodFilter, MealFilter, MealPlanFilter
-from .models import Food, FoodCategory, FoodLogEntry, FoodPortion, Meal, MealPlan
+from .models import Food, FoodCategory, FoodLogEntry, FoodPortion, Meal, MealPlan, ScheduledMeal, TargetChange
 from .nutrients import MAX_KCAL_PER_100G
+from .planning import editing, generation, replanning
 from .serializers import (
     ActivateInputSerializer,
+    AdaptResultSerializer,
     DiaryDaySerializer,
     DiaryEntryInputSerializer,
     DiaryEntrySerializer,
@@ -57,16 +62,22 @@ from .serializers import (
     FoodInputSerializer,
     FoodListSerializer,
     FoodUpdateSerializer,
+    GenerationAcceptedSerializer,
     LogPlanDayInputSerializer,
     MealCopyInputSerializer,
     MealInputSerializer,
     MealPlanDetailSerializer,
+    MealPlanGenerateSerializer,
     MealPlanInputSerializer,
     MealPlanListSerializer,
     MealPlanUpdateSerializer,
     MealSerializer,
     MealUpdateSerializer,
     PlanCopyInputSerializer,
+    ShoppingListSerializer,
+    ShoppingQuerySerializer,
+    SwapResultSerializer,
+    TargetChangeSerializer,
     TargetOverrideInputSerializer,
     TargetsSerializer,
 )
@@ -519,6 +530,7 @@ def _plan_detail(plan: MealPlan) -> dict[str, Any]:
         "source": plan.source,
         "status": plan.status,
         "generation": plan.generation,
+        "generation_status": plan.generation_status,
         "user": plan.user_id,
         "copied_from": plan.copied_from_id,
         "days": selectors.plan_days(plan),
@@ -553,7 +565,12 @@ def _plan_detail(plan: MealPlan) -> dict[str, Any]:
         description="`schedule`, when given, replaces it whole.",
         parameters=[ID],
         request=MealPlanUpdateSerializer,
-        responses={200: MealPlanDetailSerializer, 403: problem_response("Not yours to change."), 404: NOT_FOUND},
+        responses={
+            200: MealPlanDetailSerializer,
+            403: problem_response("Not yours to change."),
+            404: NOT_FOUND,
+            409: problem_response("Still being generated (`generation_pending`)."),
+        },
     ),
     destroy=extend_schema(
         summary="Delete a meal plan",
@@ -572,10 +589,90 @@ def _plan_detail(plan: MealPlan) -> dict[str, Any]:
         description="One active plan per user: the previous one is archived.",
         parameters=[ID],
         request=ActivateInputSerializer,
-        responses={200: MealPlanDetailSerializer, 409: problem_response("A template (`plan_is_template`).")},
+        responses={
+            200: MealPlanDetailSerializer,
+            409: problem_response("A template (`plan_is_template`), or still being generated (`generation_pending`)."),
+        },
     ),
     archive=extend_schema(
         summary="Archive a plan", parameters=[ID], request=None, responses={200: MealPlanDetailSerializer}
+    ),
+    generate=extend_schema(
+        summary="Generate a meal plan for your targets",
+        description=(
+            "A premium feature (API keys: within the generation quota). Answers 202 with the plan's id; a worker "
+            "builds it — a mixed-integer program picks foods and portions so each day's energy is within 5 % and "
+            "protein, carbohydrate and fat each within 10 % of the targets, respecting your dietary pattern, "
+            "allergens and excluded foods — and you are notified (`meal_plan_ready`). Poll `status_url`: "
+            "`generation_status` turns `ready` (or `failed`). `generation` records the generator, the targets, the "
+            "seed, the LLM used (when configured) and, for targets the allowed foods cannot meet, the largest "
+            "deviation per nutrient and why."
+        ),
+        request=MealPlanGenerateSerializer,
+        responses={
+            202: GenerationAcceptedSerializer,
+            400: problem_response("Invalid request, or a food to include your profile forbids.", validation=True),
+            403: problem_response("Needs an active subscription (`subscription_required`)."),
+            404: problem_response("No such user in your tenant."),
+            422: problem_response("The profile lacks what the targets are computed from (`profile_incomplete`)."),
+            429: problem_response("Generation quota used up; retry later."),
+        },
+    ),
+    swap=extend_schema(
+        summary="Swap one meal for another with the same macros",
+        description=(
+            "`meal` is the scheduled meal's id (`days[].meals[].id`). The new meal uses none of the old one's foods "
+            "and matches its energy within 5 % and each macro within 10 % where the foods allow (`within`)."
+        ),
+        parameters=[
+            ID,
+            OpenApiParameter("day", OpenApiTypes.INT, OpenApiParameter.PATH, description="The day of the plan."),
+            OpenApiParameter("meal", OpenApiTypes.INT, OpenApiParameter.PATH, description="The scheduled meal's id."),
+        ],
+        request=None,
+        responses={
+            200: SwapResultSerializer,
+            403: problem_response("Not yours, or a template (`read_only`), or no subscription."),
+            404: problem_response("No such plan, day or meal."),
+            409: problem_response(
+                "The meal has no energy to match (`empty_meal`), no other food fits (`no_alternative`), or the plan "
+                "is still being generated (`generation_pending`)."
+            ),
+            429: problem_response("Generation quota used up; retry later."),
+        },
+    ),
+    shopping_list=extend_schema(
+        summary="What to buy for the plan, by food category",
+        description="Grams of every food the days `from_day`..`to_day` (default: the whole plan) use.",
+        parameters=[
+            ID,
+            OpenApiParameter("from_day", OpenApiTypes.INT, required=False, description="First day (default 1)."),
+            OpenApiParameter("to_day", OpenApiTypes.INT, required=False, description="Last day (default the last)."),
+        ],
+        responses={200: ShoppingListSerializer, 400: problem_response("Bad days.", validation=True), 404: NOT_FOUND},
+    ),
+    adapt=extend_schema(
+        summary="Re-plan from your measured energy balance",
+        description=(
+            "Estimates your real daily expenditure from the diary and your weight trend (health data), moves the "
+            "targets at most 250 kcal toward the goal (never below the safety floor; not at all with fewer than "
+            "14 logged days and 8 weights over two weeks) and, when they change, generates next week's plan "
+            "(202). With no change: 200, and the reason. Every decision is in GET /nutrition/targets/history/."
+        ),
+        parameters=[ID],
+        request=None,
+        responses={
+            200: AdaptResultSerializer,
+            202: AdaptResultSerializer,
+            403: problem_response("Not yours, a template, or no subscription."),
+            404: NOT_FOUND,
+            409: problem_response(
+                "The targets changed less than a week ago (`adapted_recently`), or the plan is still being "
+                "generated (`generation_pending`)."
+            ),
+            422: problem_response("The profile lacks what the targets are computed from (`profile_incomplete`)."),
+            429: problem_response("Generation quota used up; retry later."),
+        },
     ),
 )
 @extend_schema(tags=TAGS)
@@ -598,7 +695,19 @@ class MealPlanViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        return MealPlanListSerializer if self.action == "list" else MealPlanDetailSerializer
+        return {
+            "list": MealPlanListSerializer,
+            "generate": MealPlanGenerateSerializer,
+            "swap": SwapResultSerializer,
+            "shopping_list": ShoppingListSerializer,
+            "adapt": AdaptResultSerializer,
+        }.get(self.action or "", MealPlanDetailSerializer)
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.action in GENERATING_ACTIONS:
+            throttles.append(GenerationThrottle())
+        return throttles
 
     def _detail(self, plan: MealPlan, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(MealPlanDetailSerializer(_plan_detail(plan)).data, status=status_code)
@@ -618,6 +727,7 @@ class MealPlanViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         _check_writable(request, plan)
+        _check_not_pending(plan)
         payload = MealPlanUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -634,8 +744,72 @@ class MealPlanViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         _check_writable(request, plan)
-        plan.delete()
+        generation.delete_plan(plan=plan)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=False, methods=["post"])
+    def generate(self, request: Request) -> Response:
+        payload = MealPlanGenerateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        user = owner_for_write(request, data.pop("user", None))
+        _check_generation_access(request, user)
+        with transaction.atomic():
+            try:
+                plan = generation.request_plan(
+                    user=user, request=data, requested_by="api_key" if is_api_key(request) else "user"
+                )
+            except MissingProfileData as exc:
+                raise _profile_incomplete(exc) from None
+        return _accepted(request, plan)
+
+    @action(detail=True, methods=["post"], url_path=r"days/(?P<day>[0-9]{1,3})/meals/(?P<meal>[0-9]{1,12})/swap")
+    def swap(self, request: Request, pk: str, day: str, meal: str) -> Response:
+        plan = self._own_plan(request)
+        scheduled = ScheduledMeal.objects.filter(plan=plan, day_of_plan=int(day), pk=int(meal)).first()
+        if scheduled is None:
+            raise ApplicationError(code="not_found", message="The plan has no such meal on that day.", status=404)
+        return Response(SwapResultSerializer(editing.swap_meal(plan=plan, scheduled=scheduled)).data)
+
+    @action(detail=True, methods=["get"], url_path="shopping-list", filter_backends=[])
+    def shopping_list(self, request: Request, pk: str) -> Response:
+        plan = self.get_object()
+        query = ShoppingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        first = query.validated_data.get("from_day", 1)
+        last = query.validated_data.get("to_day", plan.duration_days)
+        if first > last or last > plan.duration_days:
+            raise ValidationError(
+                {"to_day": [f"Choose days within 1-{plan.duration_days}, from_day first."]}, code="invalid"
+            )
+        body = editing.shopping_list(plan=plan, first_day=first, last_day=last)
+        return Response(ShoppingListSerializer(body).data)
+
+    @action(detail=True, methods=["post"])
+    def adapt(self, request: Request, pk: str) -> Response:
+        plan = self._own_plan(request)
+        with transaction.atomic():
+            try:
+                change, new_plan, _ = replanning.adapt(plan=plan, trigger=TargetChange.Trigger.ADAPT)
+            except MissingProfileData as exc:
+                raise _profile_incomplete(exc) from None
+        body = {
+            "change": change,
+            "plan": new_plan.pk if new_plan else None,
+            "status_url": _plan_url(request, new_plan) if new_plan else None,
+        }
+        code = status.HTTP_202_ACCEPTED if new_plan else status.HTTP_200_OK
+        return Response(AdaptResultSerializer(body).data, status=code)
+
+    def _own_plan(self, request: Request) -> MealPlan:
+        """A user's plan (not a template) the caller may change, with premium access checked."""
+        plan = self.get_object()
+        if plan.user is None:
+            raise ApplicationError(code="read_only", message="Templates are not re-planned; copy one.", status=403)
+        _check_writable(request, plan)
+        _check_not_pending(plan)
+        _check_generation_access(request, plan.user)
+        return plan
 
     @action(detail=True, methods=["post"])
     def copy(self, request: Request, pk: str) -> Response:
@@ -652,6 +826,7 @@ class MealPlanViewSet(
     def activate(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
         _check_writable(request, plan)
+        _check_not_pending(plan)
         payload = ActivateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         plan = services.meal_plan_activate(plan=plan, start_date=payload.validated_data.get("start_date"))
@@ -662,6 +837,71 @@ class MealPlanViewSet(
         plan = self.get_object()
         _check_writable(request, plan)
         return self._detail(services.meal_plan_archive(plan=plan))
+
+
+GENERATING_ACTIONS = {"generate", "swap", "adapt"}
+
+
+def _check_not_pending(plan: MealPlan) -> None:
+    """A plan a worker is still writing is not changed under it (the worker would mix its days in)."""
+    if plan.generation_status == MealPlan.GenerationStatus.PENDING:
+        raise ApplicationError(
+            code="generation_pending", message="The plan is still being generated; retry shortly.", status=409
+        )
+
+
+def _check_generation_access(request: Request, user: User) -> None:
+    """Generation is premium for end users; API keys generate for their users within their quota."""
+    if not is_api_key(request) and not has_active_access(user):
+        raise SubscriptionRequired()
+
+
+def _profile_incomplete(exc: MissingProfileData) -> ApplicationError:
+    return ApplicationError(
+        code="profile_incomplete",
+        message="The profile lacks what the targets are computed from: " + ", ".join(exc.fields) + ".",
+        status=422,
+        errors=[
+            {"field": name, "code": "required", "message": "Set it in the profile, or give the targets."}
+            for name in exc.fields
+        ],
+    )
+
+
+def _plan_url(request: Request, plan: MealPlan) -> str:
+    return request.build_absolute_uri(f"/api/v1/nutrition/plans/{plan.pk}/")
+
+
+def _accepted(request: Request, plan: MealPlan) -> Response:
+    url = _plan_url(request, plan)
+    body = {"plan": plan.pk, "status": plan.generation_status, "status_url": url}
+    return Response(GenerationAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
+class TargetHistoryPagination(CursorPagination):
+    page_size = 20
+    max_page_size = 100
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="How your daily targets changed, and why",
+        description=(
+            "Newest first: weekly adaptive re-planning, re-planning you asked for, and targets you set, each with "
+            "the targets before and after, the measured TDEE and every number used. Runs that kept the targets "
+            "are listed too (`changed: false`, with the reason). Cursor-paginated; API keys name the user."
+        ),
+        parameters=[USER],
+    )
+)
+@extend_schema(tags=TAGS)
+class TargetHistoryViewSet(mixins.ListModelMixin, TenantScopedViewSet):
+    model = TargetChange
+    scope_area = "nutrition"
+    permission_classes = [ScopedAccess]
+    serializer_class = TargetChangeSerializer
+    pagination_class = TargetHistoryPagination
 
 
 # --- diary ----------------------------------------------------------------------------
@@ -939,6 +1179,10 @@ class TargetsView(APIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         user = owner_for_write(request, data.pop("user", None))
+        profile = _profile(user)
         with transaction.atomic():  # a 422 below (profile incomplete) keeps nothing
+            before = selectors.effective_targets(user=user, profile=profile, today=profile.local_today)
             services.target_override_set(user=user, values=data)
-            return self._body(user)
+            response = self._body(user)
+            replanning.record_manual_change(user=user, before=before, after=dict(response.data["targets"]))
+            return response

@@ -142,3 +142,20 @@ def register_weekly_report_section(name: str, provider: WeeklyReportProvider) ->
 
 def weekly_report_sections() -> list[tuple[str, WeeklyReportProvider]]:
     return sorted(_weekly_report_sections.items())
+
+
+# --- daily body data ------------------------------------------------------------------
+# The meal app's adaptive re-planning needs the user's weights and measured energy
+# expenditure, which the health app keeps; health registers one source,
+# ``source(user, first_day, last_day)`` -> {local date: {"weight_kg": float | None,
+# "expenditure_kcal": float | None}}. Without one (health not installed) there is no data.
+BodyDataSource = Callable[["User", "date", "date"], dict[Any, dict[str, Any]]]
+_body_data_source: list[BodyDataSource] = []
+
+
+def register_body_data_source(source: BodyDataSource) -> None:
+    _body_data_source[:] = [source]
+
+
+def daily_body_data(user: User, first_day: date, last_day: date) -> dict[Any, dict[str, Any]]:
+    return _body_data_source[0](user, first_day, last_day) if _body_data_source else {}

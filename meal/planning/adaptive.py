@@ -59,6 +59,8 @@ MIN_WEIGHINGS = 8
 MIN_SPAN_DAYS = 14
 MIN_EXPENDITURE_DAYS = 14
 MAX_WEEKLY_STEP_KCAL = 250
+# One step per this many days, whoever asks (the weekly run or the adapt endpoint).
+STEP_INTERVAL_DAYS = 7
 MIN_STEP_KCAL = 25
 
 

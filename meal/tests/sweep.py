@@ -12,6 +12,7 @@ from meal.models import (
     MealItem,
     MealPlan,
     ScheduledMeal,
+    TargetChange,
     TargetOverride,
 )
 
@@ -45,7 +46,7 @@ def seed_nutrition(world: sweep.World) -> None:
     plan = MealPlan.objects.create(
         tenant=world.a, user=world.a_user, name=world.marker("plan"), duration_days=3, target_kcal=2100
     )
-    ScheduledMeal.objects.create(tenant=world.a, plan=plan, day_of_plan=1, meal_time="lunch", meal=meal)
+    scheduled = ScheduledMeal.objects.create(tenant=world.a, plan=plan, day_of_plan=1, meal_time="lunch", meal=meal)
     entry = FoodLogEntry.objects.create(
         tenant=world.a,
         user=world.a_user,
@@ -57,7 +58,19 @@ def seed_nutrition(world: sweep.World) -> None:
     )
     FavoriteFood.objects.create(tenant=world.a, user=world.a_user, food=food)
     TargetOverride.objects.create(tenant=world.a, user=world.a_user, kcal=1999)
-    world.objects.update(food=food, portion=portion, meal=meal, template=template, plan=plan, entry=entry)
+    TargetChange.objects.create(
+        tenant=world.a,
+        user=world.a_user,
+        trigger="adapt",
+        changed=True,
+        kcal_before=2200,
+        kcal_after=1999,
+        reason=world.marker("target-change"),
+        numbers={"note": world.marker("numbers")},
+    )
+    world.objects.update(
+        food=food, portion=portion, meal=meal, template=template, plan=plan, entry=entry, scheduled=scheduled
+    )
 
 
 def _pk(name: str):
@@ -109,3 +122,23 @@ sweep.route("meal:diary-detail", kwargs=_pk("entry"), payload=lambda w: {"grams"
 sweep.route("meal:diary-summary")
 sweep.route("meal:diary-log-plan-day", payload=lambda w: {"plan": w.objects["plan"].pk, "day_of_plan": 1})
 sweep.route("meal:targets", payload=lambda w: {"kcal": 2500}, payload_names_foreign=False)
+# Generation naming A's private food to include, and A's user: "does not exist" either way.
+sweep.route(
+    "meal:plan-generate",
+    payload=lambda w: {
+        "user": w.a_user.pk,
+        "days": 1,
+        "meals_per_day": 3,
+        "targets": {"kcal": 2000, "protein_g": 120, "carbohydrate_g": 220, "fat_g": 70},
+        "preferences": {"include_foods": [w.objects["food"].pk]},
+    },
+)
+sweep.route(
+    "meal:plan-swap",
+    kwargs=lambda w: {"pk": w.objects["plan"].pk, "day": 1, "meal": w.objects["scheduled"].pk},
+    payload=lambda w: {},
+    payload_names_foreign=False,
+)
+sweep.route("meal:plan-shopping-list", kwargs=_pk("plan"))
+sweep.route("meal:plan-adapt", kwargs=_pk("plan"), payload=lambda w: {}, payload_names_foreign=False)
+sweep.route("meal:target-history-list")
