@@ -20,7 +20,13 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
     # A demo inbox, seeded once however often the command runs.
     from notification.models import Notification
 
-    assert Notification.unscoped.filter(user=admin).count() == 3
+    assert Notification.unscoped.filter(user=admin).exclude(type="meal_plan_ready").count() == 3
+    # A generated meal plan and program, ready, once (with their notice).
+    from meal.models import MealPlan
+
+    assert MealPlan.objects.filter(user=admin, source="optimizer", generation_status="ready").count() == 1
+    assert Notification.unscoped.filter(user=admin, type="meal_plan_ready").count() == 1
+    assert "  Generated plans: a 7-day meal plan (ready) and a 4-week program (ready)" in out
     # FitCore's three plans, on sale to the default tenant, seeded once.
     from payment.models import Plan
     from payment.selectors import plans_for_tenant
@@ -35,6 +41,7 @@ def test_seed_demo_creates_a_staff_login_once(settings, capsys) -> None:
     assert Program.objects.filter(tenant__isnull=True, published=True).count() == 3
     assert f"  Workouts: {len(WORKOUTS)} workouts, 3 programs (created {len(WORKOUTS) + 3})" in out
     assert f"  Workouts: {len(WORKOUTS)} workouts, 3 programs (already seeded)" in out
+    assert Program.objects.filter(owner=admin, generation_status="ready").count() == 1
 
 
 def test_seed_demo_refuses_without_debug(settings) -> None:

@@ -384,7 +384,69 @@ def health_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, as
     assert isinstance(seen, model(gen, "PaginatedSampleList")) and len(seen.results) == 8
 
 
-def test_a_generated_client_completes_the_journey(client_package: ModuleType, live_server: Any, tenant: Tenant):
+def planning_journey(gen: ModuleType, ann: Any, *, tenant: Tenant, ann_id: int, as_key: Any, tmp_path: Path) -> None:
+    """Ann's app generates her a meal plan and a program; she reads them, shops, swaps a meal, re-plans."""
+    from meal.tests import planning_data
+    from workout.importers import import_exercises
+
+    tmp_path.mkdir()
+    planning_data.load(planning_data.write_subset(tmp_path, step=8))
+    import_exercises(Path(__file__).resolve().parents[2] / "workout" / "data" / "exercises.json.gz")
+    partner = as_key(make_api_key(tenant, scopes=["nutrition:read", "nutrition:write", "workouts:write"]).secret)
+
+    accepted = api(gen, "nutrition.nutrition_plans_generate_create").sync(
+        client=partner,
+        body=model(gen, "MealPlanGenerateRequest")(
+            user=ann_id,
+            days=2,
+            meals_per_day=4,
+            targets=model(gen, "GenerateTargetsRequest")(kcal=1900, protein_g=90, carbohydrate_g=240, fat_g=60),
+            preferences=model(gen, "GeneratePreferencesRequest")(cuisines=["mediterranean"]),
+            seed=5,
+        ),
+    )
+    assert isinstance(accepted, model(gen, "GenerationAccepted"))
+    plan = api(gen, "nutrition.nutrition_plans_retrieve").sync(client=ann, id=accepted.plan)
+    assert isinstance(plan, model(gen, "MealPlanDetail"))
+    assert plan.generation_status.value == "ready" and plan.source.value == "optimizer"
+    assert [len(day.meals) for day in plan.days] == [4, 4]
+
+    shopping = api(gen, "nutrition.nutrition_plans_shopping_list_retrieve").sync(client=ann, id=plan.id)
+    assert isinstance(shopping, model(gen, "ShoppingList")) and shopping.total_items > 0
+
+    lunch = next(meal for meal in plan.days[0].meals if meal.meal_time.value == "lunch")
+    swapped = api(gen, "nutrition.nutrition_plans_days_meals_swap_create").sync(
+        client=partner, id=plan.id, day=1, meal=lunch.id
+    )
+    assert isinstance(swapped, model(gen, "SwapResult")) and swapped.replaced_meal == lunch.meal
+
+    adapted = api(gen, "nutrition.nutrition_plans_adapt_create").sync(client=partner, id=plan.id)
+    assert isinstance(adapted, model(gen, "AdaptResult")) and adapted.change.changed is False
+    history = api(gen, "nutrition.nutrition_targets_history_list").sync(client=ann)
+    assert isinstance(history, model(gen, "PaginatedTargetChangeList"))
+    assert [row.id for row in history.results][:1] == [adapted.change.id]
+
+    started = api(gen, "workouts.workouts_programs_generate_create").sync(
+        client=partner,
+        body=model(gen, "ProgramGenerateRequest")(
+            user=ann_id,
+            weeks=4,
+            days_per_week=3,
+            session_minutes=45,
+            goal=model(gen, "WorkoutGoalEnum")("general_fitness"),
+            equipment=[model(gen, "EquipmentEnum")("dumbbell")],
+            experience=model(gen, "LevelEnum")("beginner"),
+        ),
+    )
+    assert isinstance(started, model(gen, "ProgramGenerationAccepted"))
+    program = api(gen, "workouts.workouts_programs_retrieve").sync(client=ann, id=started.program)
+    assert isinstance(program, model(gen, "ProgramDetail"))
+    assert program.generation_status.value == "ready" and program.owner == ann_id and len(program.days) == 28
+
+
+def test_a_generated_client_completes_the_journey(
+    client_package: ModuleType, live_server: Any, tenant: Tenant, tmp_path: Path
+):
     gen = client_package
     anonymous = gen.Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
@@ -469,6 +531,7 @@ def test_a_generated_client_completes_the_journey(client_package: ModuleType, li
     nutrition_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
     workouts_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key, anonymous=anonymous)
     health_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key)
+    planning_journey(gen, ann, tenant=tenant, ann_id=me.id, as_key=as_key, tmp_path=tmp_path / "sr28")
 
     pair = api(gen, "auth.auth_token_refresh_create").sync(
         client=anonymous, body=model(gen, "SessionRefreshRequest")(refresh=signed_in.refresh)

@@ -65,6 +65,7 @@ class Command(BaseCommand):
         self._demo_exercises(options["verbosity"])
         self._demo_workouts(options["verbosity"])
         self._demo_health(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
+        self._demo_generated(User.objects.get(tenant=tenant, email=DEMO_ADMIN_EMAIL))
 
     def _demo_plans(self) -> None:
         """FitCore's own plans (GET /api/v1/payments/plans/). The price ids are placeholders:
@@ -157,6 +158,59 @@ class Command(BaseCommand):
             schedule=schedule,
         )
         self.stdout.write(f"  Meal templates: {len(meals)} meals and the plan {DEMO_PLAN_NAME!r}")
+
+    def _demo_generated(self, user: User) -> None:
+        """A generated 7-day meal plan and a 4-week program for the demo login, built here (not
+        queued) so they are ready when the server starts; the profile gets body data if it has none."""
+        from datetime import date
+        from decimal import Decimal
+
+        from meal.models import MealPlan
+        from meal.planning import generation as meal_planning
+        from users.models import Profile
+        from workout.models import Program
+        from workout.planning import service as program_planning
+
+        if MealPlan.objects.filter(user=user).exclude(source="manual").exists():
+            self.stdout.write("  Generated plans: already there")
+            return
+        profile = Profile.objects.for_tenant(user.tenant_id).get(user=user)
+        body = {
+            "birth_date": date(1988, 4, 12),
+            "sex": "male",
+            "height_cm": Decimal("180"),
+            "weight_kg": Decimal("82"),
+            "activity_level": "moderate",
+            "fitness_goal": "lose",
+        }
+        missing = {name: value for name, value in body.items() if not getattr(profile, name)}
+        if missing:
+            for name, value in missing.items():
+                setattr(profile, name, value)
+            profile.save(update_fields=list(missing))
+        plan = meal_planning.request_plan(
+            user=user, request={"days": 7, "meals_per_day": 4, "seed": 1, "adaptive": True}, enqueue=False
+        )
+        meal_planning.run_plan(plan_id=plan.pk)
+        program = program_planning.request_program(
+            user=user,
+            request={
+                "weeks": 4,
+                "days_per_week": 3,
+                "session_minutes": 60,
+                "goal": "hypertrophy",
+                "equipment": ["dumbbell", "barbell", "cable"],
+                "experience": "intermediate",
+                "seed": 1,
+            },
+            enqueue=False,
+        )
+        program_planning.run_program(program_id=program.pk)
+        states = (
+            MealPlan.objects.get(pk=plan.pk).generation_status,
+            Program.objects.get(pk=program.pk).generation_status,
+        )
+        self.stdout.write(f"  Generated plans: a 7-day meal plan ({states[0]}) and a 4-week program ({states[1]})")
 
     def _demo_health(self, user: User) -> None:
         """Two weeks of health data for the demo login (steps by the hour, resting heart rate, a weight
