@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 FailureKind = Literal["disabled", "timeout", "refusal", "malformed", "http_error", "invalid"]
 
-DEFAULT_MODEL = "gpt-4o-mini"
+# gpt-4o-mini and gpt-4.1-mini are announced for shutdown on 2027-01-14 (openai 3.54 ChatModel notes).
+DEFAULT_MODEL = "gpt-5.4-mini"
 DEFAULT_TIMEOUT_SECONDS = 20.0
 # Refusal texts and similar model prose are cut to this before they go into a detail.
 _DETAIL_CHARS = 200

@@ -271,7 +271,7 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = (
 # --- Generated plans: the optional LLM (fitcore.llm, meal.planning, workout.planning) ---
 # Empty key: the optimizer and the rule-based generator work alone (the default).
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
-OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-5.4-mini")
 OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=20.0)
 
 # --- Auth -----------------------------------------------------------------

@@ -25,7 +25,7 @@ def completion(content: str | None, *, refusal: str | None = None, finish_reason
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 1_780_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
+        "model": "gpt-5.4-mini-2026-03-17",
         "choices": [
             {
                 "index": 0,
@@ -59,7 +59,7 @@ class FakeOpenAI:
 @pytest.fixture
 def fake_openai(settings) -> Iterator[FakeOpenAI]:
     settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_MODEL = "gpt-4o-mini"
+    settings.OPENAI_MODEL = "gpt-5.4-mini"
     settings.OPENAI_TIMEOUT_SECONDS = 5
     fake = FakeOpenAI()
     with llm.use_http_client(httpx.Client(transport=httpx.MockTransport(fake))):
@@ -96,7 +96,7 @@ def test_client_is_configured_without_retries_and_with_the_timeout(settings):
 def test_structured_reply_parses_reply_and_records_meta(fake_openai):
     reply, meta = ask()
     assert reply == {"answer": "ok", "items": [1, 2]}
-    assert meta["model"] == "gpt-4o-mini-2024-07-18"
+    assert meta["model"] == "gpt-5.4-mini-2026-03-17"
     assert meta["prompt_tokens"] == 120
     assert meta["completion_tokens"] == 30
     assert meta["seconds"] >= 0
@@ -108,7 +108,7 @@ def test_structured_reply_sends_schema_and_data_as_json_user_message(fake_openai
     assert request.url.path.endswith("/chat/completions")
     assert request.headers["authorization"] == "Bearer sk-test"
     body = fake_openai.body()
-    assert body["model"] == "gpt-4o-mini"
+    assert body["model"] == "gpt-5.4-mini"
     assert body["response_format"] == {
         "type": "json_schema",
         "json_schema": {"name": "answer", "schema": SCHEMA, "strict": True},
@@ -142,7 +142,7 @@ def test_structured_reply_rejects_malformed_content(fake_openai, content, detail
         ask()
     assert caught.value.kind == "malformed"
     assert caught.value.detail == detail
-    assert caught.value.meta["model"] == "gpt-4o-mini-2024-07-18"
+    assert caught.value.meta["model"] == "gpt-5.4-mini-2026-03-17"
 
 
 def test_structured_reply_rejects_reply_cut_off_at_token_limit(fake_openai):

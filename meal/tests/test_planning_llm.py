@@ -42,7 +42,7 @@ def completion(content: str) -> dict[str, Any]:
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 1_780_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
+        "model": "gpt-5.4-mini-2026-03-17",
         "choices": [
             {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content, "refusal": None}}
         ],
@@ -70,7 +70,7 @@ class FakeOpenAI:
 @pytest.fixture
 def fake_openai(settings) -> Iterator[FakeOpenAI]:
     settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_MODEL = "gpt-4o-mini"
+    settings.OPENAI_MODEL = "gpt-5.4-mini"
     fake = FakeOpenAI()
     with llm.use_http_client(httpx.Client(transport=httpx.MockTransport(fake))):
         yield fake
@@ -95,7 +95,7 @@ def failure(fake: FakeOpenAI, meals: Any) -> llm.LLMFailure:
 def test_propose_maps_meals_to_slots(fake_openai):
     proposal = propose()
     assert proposal.foods == {(1, 0): [1, 2, 3], (1, 1): [4, 5, 6], (2, 0): [3, 2], (2, 1): [4, 6]}
-    assert proposal.meta["model"] == "gpt-4o-mini-2024-07-18"
+    assert proposal.meta["model"] == "gpt-5.4-mini-2026-03-17"
     assert proposal.meta["prompt_tokens"] == 900
     assert proposal.meta["prompt_version"] == "meal-v1"
 

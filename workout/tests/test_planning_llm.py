@@ -46,7 +46,7 @@ def completion(content: str) -> dict[str, Any]:
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 1_780_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
+        "model": "gpt-5.4-mini-2026-03-17",
         "choices": [
             {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content, "refusal": None}}
         ],
@@ -73,7 +73,7 @@ class FakeOpenAI:
 @pytest.fixture
 def fake_openai(settings) -> Iterator[FakeOpenAI]:
     settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_MODEL = "gpt-4o-mini"
+    settings.OPENAI_MODEL = "gpt-5.4-mini"
     fake = FakeOpenAI()
     with llm.use_http_client(httpx.Client(transport=httpx.MockTransport(fake))):
         yield fake
@@ -94,7 +94,7 @@ def test_choose_returns_choices_and_notes(fake_openai):
     choice = choose()
     assert choice.choices == {"A1": 10, "A2": 20, "A3": 13, "B1": 30, "B2": 41}
     assert choice.notes == {"A": "Leave two reps in reserve on squats.", "B": "Brace before every hinge rep."}
-    assert choice.meta["model"] == "gpt-4o-mini-2024-07-18"
+    assert choice.meta["model"] == "gpt-5.4-mini-2026-03-17"
     assert choice.meta["completion_tokens"] == 90
     assert choice.meta["prompt_version"] == "program-v1"
 
