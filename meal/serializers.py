@@ -576,8 +576,12 @@ class ShoppingListSerializer(serializers.Serializer):
 
 
 class ShoppingQuerySerializer(serializers.Serializer):
-    from_day = serializers.IntegerField(min_value=1, max_value=MAX_PLAN_DAYS, required=False)
-    to_day = serializers.IntegerField(min_value=1, max_value=MAX_PLAN_DAYS, required=False)
+    from_day = serializers.IntegerField(
+        min_value=1, max_value=MAX_PLAN_DAYS, required=False, help_text="First day (default 1)."
+    )
+    to_day = serializers.IntegerField(
+        min_value=1, max_value=MAX_PLAN_DAYS, required=False, help_text="Last day (default the plan's last)."
+    )
 
 
 class TargetChangeSerializer(serializers.Serializer):

@@ -644,11 +644,7 @@ def _plan_detail(plan: MealPlan) -> dict[str, Any]:
     shopping_list=extend_schema(
         summary="What to buy for the plan, by food category",
         description="Grams of every food the days `from_day`..`to_day` (default: the whole plan) use.",
-        parameters=[
-            ID,
-            OpenApiParameter("from_day", OpenApiTypes.INT, required=False, description="First day (default 1)."),
-            OpenApiParameter("to_day", OpenApiTypes.INT, required=False, description="Last day (default the last)."),
-        ],
+        parameters=[ID, ShoppingQuerySerializer],
         responses={200: ShoppingListSerializer, 400: problem_response("Bad days.", validation=True), 404: NOT_FOUND},
     ),
     adapt=extend_schema(
@@ -902,6 +898,7 @@ class TargetHistoryViewSet(mixins.ListModelMixin, TenantScopedViewSet):
     permission_classes = [ScopedAccess]
     serializer_class = TargetChangeSerializer
     pagination_class = TargetHistoryPagination
+    filter_backends: list[Any] = []  # newest first, always: the cursor's order
 
 
 # --- diary ----------------------------------------------------------------------------
