@@ -1,4 +1,4 @@
-"""The rule-based program generator (workout/planning/rules.py): pure, no database.
+"""The rule-based program generator (workout/planning/rules/): pure, no database.
 
 Most tests use the shipped catalogue, parsed the way the importer parses it; small hand-made
 catalogues cover the edge cases (missing equipment, nothing usable).
