@@ -207,9 +207,87 @@ def apple_import(records: int) -> dict[str, Any]:
     }
 
 
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "runs": len(ordered),
+        "p50_s": round(ordered[len(ordered) // 2], 3),
+        "p95_s": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 3),
+        "max_s": round(ordered[-1], 3),
+    }
+
+
+def planning(runs: int) -> dict[str, Any]:
+    """Generated plans as a Celery worker builds them, in this process: ``runs`` 7-day, 4-meal
+    plans (each a new seed) over the whole shipped SR28 catalogue, and programs of 4 weeks x 3
+    days and 12 weeks x 6 days over the whole exercise catalogue. Each run is the task's body
+    (read, optimize or lay out, write the rows), timed; the first plan also fills the process's
+    catalogue cache, so it is reported apart."""
+    import time
+    from datetime import date
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from meal.models import MealPlan
+    from meal.planning import generation as meal_planning
+    from users.models import Profile, User
+    from workout.models import Program
+    from workout.planning import service as program_planning
+
+    call_command("import_foods", "usda-sr", shipped=True, if_empty=True, verbosity=0)
+    call_command("import_exercises", shipped=True, if_empty=True, verbosity=0)
+    user = User.objects.create_user("planning@bench.example", None, first_name="Plan")
+    Profile.objects.for_tenant(user.tenant_id).filter(user=user).update(
+        birth_date=date(1990, 3, 1), sex="female", height_cm=Decimal("168"), weight_kg=Decimal("66"),
+        activity_level="moderate", fitness_goal="lose", allergens=["peanuts"],
+    )  # fmt: skip
+    request = {"days": 7, "meals_per_day": 4, "adaptive": False}
+
+    def one_plan(seed: int) -> tuple[float, MealPlan]:
+        plan = meal_planning.request_plan(user=user, request={**request, "seed": seed}, enqueue=False)
+        started = time.perf_counter()
+        meal_planning.run_plan(plan_id=plan.pk)
+        return time.perf_counter() - started, MealPlan.objects.get(pk=plan.pk)
+
+    cold, _ = one_plan(0)
+    seconds, solver, feasible = [], [], 0
+    for seed in range(1, runs + 1):
+        took, plan = one_plan(seed)
+        seconds.append(took)
+        solver.append(plan.generation["result"]["seconds"])
+        feasible += bool(plan.generation["result"]["feasible"])
+    programs: dict[str, Any] = {}
+    for label, weeks, days in (("4 weeks x 3 days", 4, 3), ("12 weeks x 6 days", 12, 6)):
+        timings = []
+        for seed in range(1, runs + 1):
+            program = program_planning.request_program(
+                user=user,
+                request={
+                    "weeks": weeks, "days_per_week": days, "session_minutes": 60, "goal": "hypertrophy",
+                    "equipment": ["barbell", "dumbbell", "cable"], "experience": "intermediate", "seed": seed,
+                },
+                enqueue=False,
+            )  # fmt: skip
+            started = time.perf_counter()
+            program_planning.run_program(program_id=program.pk)
+            timings.append(time.perf_counter() - started)
+            assert Program.objects.get(pk=program.pk).generation_status == "ready"
+        programs[label] = _percentiles(timings)
+    return {
+        "meal_plan_7_days": {
+            **_percentiles(seconds),
+            "first_run_s": round(cold, 3),
+            "optimizer_p50_s": _percentiles(solver)["p50_s"],
+            "feasible_plans": feasible,
+        },
+        "programs": programs,
+    }
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] not in {"seed", "queries", "profile", "apple_import"}:
-        sys.stderr.write("usage: django_side.py seed|queries|profile|apple_import\n")
+    if len(argv) != 2 or argv[1] not in {"seed", "queries", "profile", "apple_import", "planning"}:
+        sys.stderr.write("usage: django_side.py seed|queries|profile|apple_import|planning\n")
         return 2
     import django
 
@@ -220,6 +298,8 @@ def main(argv: list[str]) -> int:
         emit(count_queries(json.load(sys.stdin)))
     elif argv[1] == "apple_import":
         emit(apple_import(int(json.load(sys.stdin)["records"])))
+    elif argv[1] == "planning":
+        emit(planning(int(json.load(sys.stdin)["runs"])))
     else:
         job = json.load(sys.stdin)
         emit(profile(job["endpoint"], job["seeded"], int(job["requests"])))

@@ -249,7 +249,7 @@ def seed_diary() -> dict[str, str]:
     from decimal import Decimal
 
     from authapp.tokens import issue_token_pair
-    from meal.models import Food, FoodLogEntry, Meal, MealItem, MealPlan, ScheduledMeal
+    from meal.models import Food, FoodLogEntry, Meal, MealItem, MealPlan, ScheduledMeal, TargetChange
     from users.models import Profile, User
 
     user = User.objects.create_user("eater@bench.example", "bench-password-not-secret", first_name="Eater")
@@ -318,6 +318,24 @@ def seed_diary() -> dict[str, str]:
             ScheduledMeal.objects.create(
                 tenant_id=user.tenant_id, plan=plan, day_of_plan=day, meal_time=meal_time, meal=meal, position=slot
             )
+    # A year of weekly adaptive re-planning in the targets history.
+    TargetChange.objects.bulk_create(
+        TargetChange(
+            tenant_id=user.tenant_id,
+            user=user,
+            trigger="weekly",
+            week_start=today - timedelta(days=7 * week),
+            changed=week % 3 != 0,
+            kcal_before=2100,
+            kcal_after=2100 - 25 * (week % 5),
+            before={"kcal": 2100},
+            after={"kcal": 2100 - 25 * (week % 5)},
+            tdee_kcal=2350,
+            reason="measured TDEE 2350 kcal/day",
+            numbers={"intake_days": 21, "weighings_used": 18},
+        )
+        for week in range(52)
+    )
     start = (today - timedelta(days=BENCH_DIARY_DAYS - 1)).isoformat()
     return {"jwt": issue_token_pair(user)["access"], "plan_id": str(plan.pk), "start": start, "end": today.isoformat()}
 
@@ -490,6 +508,10 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("diary-day", "/api/v1/nutrition/diary/", auth="jwt", seed=seed_diary),
     Endpoint("diary-summary", "/api/v1/nutrition/diary/summary/?start={start}&end={end}", auth="jwt", seed=seed_diary),
     Endpoint("plan-detail", "/api/v1/nutrition/plans/{plan_id}/", auth="jwt", seed=seed_diary),
+    # The plan's shopping list (summed in SQL, grouped by category) and a year of target changes.
+    # Generating plans and programs is timed apart (bench/django_side.py planning): each is a task.
+    Endpoint("plan-shopping-list", "/api/v1/nutrition/plans/{plan_id}/shopping-list/", auth="jwt", seed=seed_diary),
+    Endpoint("targets-history", "/api/v1/nutrition/targets/history/", auth="jwt", seed=seed_diary),
     # Workouts: the catalogue with filters as the app's browse screen asks for it, signed out and
     # signed in; a member's training history (cursor pages of sessions with set counts and volume);
     # and a progress update (the same value again: an idempotent 200).
@@ -503,6 +525,8 @@ ENDPOINTS: list[Endpoint] = [
         seed=seed_workouts,
     ),
     Endpoint("session-history", "/api/v1/workouts/sessions/?page_size=20", auth="jwt", seed=seed_training),
+    # The programs a member may follow: FitCore's, the tenant's, and their own generated ones.
+    Endpoint("programs", "/api/v1/workouts/programs/", auth="jwt", seed=seed_workouts),
     Endpoint(
         "progress-update",
         "/api/v1/workouts/progress/",

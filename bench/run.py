@@ -69,6 +69,7 @@ CACHE_KEY_PREFIX = "fitcore-bench"
 BASELINES = ("healthz", "readyz")
 # Records in the generated Apple Health export the import benchmark reads (BENCH_APPLE_RECORDS).
 APPLE_RECORDS = int(os.environ.get("BENCH_APPLE_RECORDS", "1000000"))
+PLANNING_RUNS = int(os.environ.get("BENCH_PLANNING_RUNS", "20"))
 MARKER = "BENCH_JSON "
 # CPU use (all cores, %) with gunicorn idle above which the run is flagged as noisy.
 NOISY_CPU_PCT = 20.0
@@ -713,6 +714,16 @@ def main() -> int:
                     f"{row['copy_samples_per_s']:,}/s, ratio {row['ratio_to_copy']}"
                 )
 
+        say(f"generated plans: {PLANNING_RUNS} 7-day meal plans and programs, each as its worker task runs it")
+        plans = django_side("planning", env, stdin={"runs": PLANNING_RUNS})
+        meal_row = plans["meal_plan_7_days"]
+        say(
+            f"meal plan, 7 days x 4 meals: p50 {meal_row['p50_s']} s, p95 {meal_row['p95_s']} s over "
+            f"{meal_row['runs']} runs (first run {meal_row['first_run_s']} s; {meal_row['feasible_plans']} feasible)"
+        )
+        for label, row in plans["programs"].items():
+            say(f"program, {label}: p50 {row['p50_s']} s, p95 {row['p95_s']} s over {row['runs']} runs")
+
         say("Apple Health import: a generated export.xml of 1,000,000 records through the import task")
         apple = django_side("apple_import", env, stdin={"records": APPLE_RECORDS})
         say(
@@ -755,6 +766,7 @@ def main() -> int:
         "health_ingestion": ingestion,
         "health_summary": summaries,
         "apple_import": apple,
+        "generated_plans": plans,
         "profile": {key: value for key, value in profiled.items() if key != "top"} | {"file": PROFILE_FILE.name},
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -771,6 +783,12 @@ def main() -> int:
     print(webhooks.format_table(hooks))
     print()
     print(health_bench.format_table(ingestion))
+    meal_row = plans["meal_plan_7_days"]
+    print(
+        f"meal plan generation (7 days x 4 meals): p50 {meal_row['p50_s']} s, p95 {meal_row['p95_s']} s "
+        f"({meal_row['runs']} runs); programs: "
+        + ", ".join(f"{label} p50 {row['p50_s']} s" for label, row in plans["programs"].items())
+    )
     print(
         f"apple import: {apple['records']:,} records, {apple['seconds']} s, {apple['records_per_s']:,} records/s, "
         f"peak RSS {apple['peak_rss_mb']} MB (before the import: {apple['rss_before_mb']} MB)"
