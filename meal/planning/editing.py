@@ -38,7 +38,7 @@ def swap_meal(*, plan: MealPlan, scheduled: ScheduledMeal) -> dict[str, Any]:
     meal the other left, and neither loses the other's record.
     """
     with transaction.atomic():
-        plan = MealPlan.objects.select_for_update().select_related("user").get(pk=plan.pk)
+        plan = MealPlan.objects.select_for_update(of=("self",)).select_related("user").get(pk=plan.pk)
         scheduled = ScheduledMeal.objects.get(pk=scheduled.pk)
         return _swap(plan, scheduled)
 

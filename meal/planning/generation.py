@@ -271,7 +271,7 @@ def _meal_name(planned: optimizer.PlannedMeal, names: dict[int, str]) -> str:
 def run_plan(*, plan_id: int) -> None:
     """The task's body: fill a pending plan, or record why it failed. Safe to run twice."""
     with transaction.atomic():
-        plan = MealPlan.objects.select_for_update().select_related("user").filter(pk=plan_id).first()
+        plan = MealPlan.objects.select_for_update(of=("self",)).select_related("user").filter(pk=plan_id).first()
         if plan is None or plan.generation_status != MealPlan.GenerationStatus.PENDING:
             return
         try:

@@ -190,7 +190,7 @@ def run_program(*, program_id: int) -> None:
     """The task's body: build a pending program, or record why it failed. Safe to run twice."""
     failure: str | None = None
     with transaction.atomic():
-        program = Program.objects.select_for_update().select_related("owner").filter(pk=program_id).first()
+        program = Program.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=program_id).first()
         if program is None or program.generation_status != GenerationStatus.PENDING or program.owner is None:
             return
         try:
