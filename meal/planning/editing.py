@@ -13,7 +13,7 @@ from fitcore.api.exceptions import ApplicationError
 from ..models import Meal, MealItem, MealPlan, ScheduledMeal
 from . import foods, optimizer
 from .catalogue import foods_for
-from .generation import _meal_name, _profile, _with, delete_generated_meals, preferences_for
+from .generation import _meal_name, _profile, _with, delete_generated_meals, meal_items, preferences_for
 
 # --- swap -----------------------------------------------------------------------------
 
@@ -82,18 +82,7 @@ def _swap(plan: MealPlan, scheduled: ScheduledMeal) -> dict[str, Any]:
             description=f"Swapped in for plan {plan.pk}, day {scheduled.day_of_plan}.",
             generated=True,
         )
-        MealItem.objects.bulk_create(
-            MealItem(
-                tenant_id=plan.tenant_id,
-                meal=meal,
-                food_id=item.food_id,
-                grams=item.grams,
-                portion_id=portion_ids.get(item.food_id) if item.portion_count is not None else None,
-                portion_count=item.portion_count,
-                position=index,
-            )
-            for index, item in enumerate(result.meal.items)
-        )
+        MealItem.objects.bulk_create(meal_items(meal, result.meal.items, portion_ids))
         scheduled.meal = meal
         scheduled.save(update_fields=["meal", "updated_at"])
         record = {

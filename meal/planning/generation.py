@@ -234,18 +234,7 @@ def _write_days(
     items = []
     scheduled = []
     for position, (meal, planned, day_number) in enumerate(placements):
-        for index, item in enumerate(planned.items):
-            items.append(
-                MealItem(
-                    tenant_id=plan.tenant_id,
-                    meal=meal,
-                    food_id=item.food_id,
-                    grams=item.grams,
-                    portion_id=portion_ids.get(item.food_id) if item.portion_count is not None else None,
-                    portion_count=item.portion_count,
-                    position=index,
-                )
-            )
+        items += meal_items(meal, planned.items, portion_ids)
         scheduled.append(
             ScheduledMeal(
                 tenant_id=plan.tenant_id,
@@ -258,6 +247,22 @@ def _write_days(
         )
     MealItem.objects.bulk_create(items)
     ScheduledMeal.objects.bulk_create(scheduled)
+
+
+def meal_items(meal: Meal, planned: Any, portion_ids: dict[int, int]) -> list[MealItem]:
+    """A planned meal's items as rows: grams always, and the household portion when counted in one."""
+    return [
+        MealItem(
+            tenant_id=meal.tenant_id,
+            meal=meal,
+            food_id=item.food_id,
+            grams=item.grams,
+            portion_id=portion_ids.get(item.food_id) if item.portion_count is not None else None,
+            portion_count=item.portion_count,
+            position=index,
+        )
+        for index, item in enumerate(planned)
+    ]
 
 
 def _meal_name(planned: optimizer.PlannedMeal, names: dict[int, str]) -> str:
